@@ -1,0 +1,33 @@
+import { parseRetryAfter } from '../../pipeline/retry-after.ts';
+import { permanent, retryable, SUCCESS, type Outcome } from '../../pipeline/outcome.ts';
+
+/** Honeycomb's error text: a JSON `{"error": "..."}` / RFC 7807 `detail`, else the body as text, cut short. */
+export function errorText(body: string): string {
+  const text = body.trim();
+  try {
+    const parsed = JSON.parse(text) as Record<string, unknown>;
+    for (const k of ['error', 'detail', 'title', 'message']) {
+      const v = parsed[k];
+      if (typeof v === 'string' && v) return v.slice(0, 500);
+    }
+  } catch {
+    // not JSON: use the text
+  }
+  return text.slice(0, 500) || '(empty body)';
+}
+
+/**
+ * Classifies a Honeycomb answer (https://docs.honeycomb.io/api/errors/): 2xx delivered; 408, 429 and
+ * 5xx retried (honouring Retry-After); every other 4xx is permanent, with Honeycomb's own words.
+ */
+export function classify(status: number, headers: Record<string, string | string[] | undefined>, body: string, items: number): Outcome {
+  if (status >= 200 && status < 300) return SUCCESS;
+  const text = errorText(body);
+  const after = parseRetryAfter(headers['retry-after']);
+  if (status === 429) return retryable(`Honeycomb rate-limited the request (429): ${text}`, after);
+  if (status === 408 || status >= 500) return retryable(`Honeycomb answered ${status}: ${text}`, after);
+  if (status === 401) return permanent(`Honeycomb refused the API key (401): ${text}. Check the exporter's api_key (run \`otlp-relay check\`)`, items);
+  if (status === 403) return permanent(`Honeycomb denied permission (403): ${text}. The key may lack the "Send Events" permission`, items);
+  if (status === 413) return permanent(`Honeycomb refused the request as too large (413): ${text}`, items);
+  return permanent(`Honeycomb answered ${status}: ${text}`, items);
+}

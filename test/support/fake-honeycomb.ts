@@ -1,0 +1,155 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import zlib from 'node:zlib';
+import { decodeRequest } from '../../src/otlp/codec.ts';
+import type { Signal } from '../../src/otlp/signal.ts';
+
+/**
+ * A local Honeycomb ingest API that enforces the real one's rules (docs.honeycomb.io api/auth,
+ * api/errors; honeycombio/husky): the OTLP paths, content types and encodings, the team key and
+ * the classic-key dataset header, the 20 MiB body cap. It decodes what it accepts.
+ */
+export interface Received {
+  signal: Signal;
+  headers: http.IncomingHttpHeaders;
+  /** The decoded Export*ServiceRequest. */
+  request: Record<string, unknown>;
+  dataset: string;
+}
+
+export interface Scripted {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+const PATHS: Record<string, Signal> = { '/v1/traces': 'traces', '/v1/logs': 'logs', '/v1/metrics': 'metrics' };
+const MAX_BODY = 20 * 1024 * 1024;
+const CLASSIC_KEY = /^([0-9a-f]{32}|hc[a-z]ic_[0-9a-z]{58})$/;
+const ENV_KEY = /^([0-9a-zA-Z]{22}|hc[a-z]ik_[0-9a-z]{58})$/;
+
+function serviceName(resource: unknown): string {
+  const attrs = (resource as { attributes?: Array<{ key?: string; value?: { stringValue?: string } }> } | undefined)?.attributes ?? [];
+  const v = attrs.find((a) => a.key === 'service.name')?.value?.stringValue?.trim();
+  return v && !v.startsWith('unknown_service') ? v : '';
+}
+
+export class FakeHoneycomb {
+  readonly received: Received[] = [];
+  readonly refused: Array<{ status: number; error: string }> = [];
+  /** Answers to give before behaving normally, one per request (for 429 / 5xx / 401 tests). */
+  readonly script: Scripted[] = [];
+  /** While true, requests get no answer at all (a destination that hangs). */
+  hang = false;
+  readonly #keys: Set<string>;
+  readonly #hanging: http.ServerResponse[] = [];
+  #server: http.Server | undefined;
+
+  constructor(validKeys: string[]) {
+    this.#keys = new Set(validKeys);
+  }
+
+  get url(): string {
+    const a = this.#server?.address() as AddressInfo;
+    return `http://127.0.0.1:${a.port}`;
+  }
+
+  async start(): Promise<this> {
+    this.#server = http.createServer((req, res) => void this.#handle(req, res));
+    await new Promise<void>((r) => this.#server!.listen(0, '127.0.0.1', r));
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const r of this.#hanging) r.destroy();
+    this.#server?.closeAllConnections();
+    await new Promise<void>((r) => this.#server?.close(() => r()) ?? r());
+  }
+
+  /** Ends the hang: answers every request held so far with 503, as a recovering service would. */
+  release(): void {
+    this.hang = false;
+    for (const r of this.#hanging.splice(0)) r.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"recovering"}');
+  }
+
+  spans(): Array<Record<string, unknown> & { service: string }> {
+    return this.#items('traces', 'resourceSpans', 'scopeSpans', 'spans');
+  }
+
+  logRecords(): Array<Record<string, unknown> & { service: string }> {
+    return this.#items('logs', 'resourceLogs', 'scopeLogs', 'logRecords');
+  }
+
+  #items(signal: Signal, r: string, s: string, i: string): Array<Record<string, unknown> & { service: string }> {
+    const out: Array<Record<string, unknown> & { service: string }> = [];
+    for (const rec of this.received.filter((x) => x.signal === signal)) {
+      for (const res of (rec.request[r] as Array<Record<string, unknown>>) ?? []) {
+        const service = serviceName(res['resource']);
+        for (const scope of (res[s] as Array<Record<string, unknown>>) ?? []) {
+          for (const item of (scope[i] as Array<Record<string, unknown>>) ?? []) out.push({ ...item, service });
+        }
+      }
+    }
+    return out;
+  }
+
+  #refuse(res: http.ServerResponse, status: number, error: string): void {
+    this.refused.push({ status, error });
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error }));
+  }
+
+  async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    if (this.hang) {
+      this.#hanging.push(res);
+      return;
+    }
+    const path = (req.url ?? '').split('?')[0]!;
+    if (req.method === 'GET' && path === '/1/auth') return this.#auth(req, res);
+    const signal = PATHS[path];
+    if (!signal) return this.#refuse(res, 404, `unknown path ${path}`);
+    if (req.method !== 'POST') return this.#refuse(res, 405, 'method not allowed');
+    const next = this.script.shift();
+    if (next) {
+      res.writeHead(next.status, { 'content-type': 'application/json', ...next.headers }).end(next.body ?? '{"error":"scripted"}');
+      return;
+    }
+    const key = req.headers['x-honeycomb-team'];
+    if (typeof key !== 'string' || key === '') return this.#refuse(res, 401, "missing 'x-honeycomb-team' header");
+    if (!CLASSIC_KEY.test(key) && !ENV_KEY.test(key)) return this.#refuse(res, 401, 'invalid API key format');
+    if (!this.#keys.has(key)) return this.#refuse(res, 401, 'unknown API key - check your credentials, region, and API URL');
+    const classic = CLASSIC_KEY.test(key);
+    const datasetHeader = req.headers['x-honeycomb-dataset'];
+    if (classic && signal !== 'logs' && !datasetHeader) return this.#refuse(res, 401, "missing 'x-honeycomb-dataset' header");
+    const ct = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+    if (!['application/x-protobuf', 'application/protobuf'].includes(ct)) return this.#refuse(res, 415, `unsupported content-type ${ct}`);
+    let body = Buffer.concat(chunks);
+    const enc = req.headers['content-encoding'] ?? '';
+    try {
+      if (enc === 'gzip') body = zlib.gunzipSync(body, { maxOutputLength: MAX_BODY + 1 });
+      else if (enc === 'zstd') body = zlib.zstdDecompressSync(body, { maxOutputLength: MAX_BODY + 1 });
+      else if (enc !== '') return this.#refuse(res, 400, `unsupported content-encoding ${enc}`);
+    } catch (err) {
+      return this.#refuse(res, err instanceof RangeError ? 413 : 400, 'could not decompress the body');
+    }
+    if (body.length > MAX_BODY) return this.#refuse(res, 413, 'request body too large');
+    let request: Record<string, unknown>;
+    try {
+      request = decodeRequest(signal, body) as Record<string, unknown>;
+    } catch (err) {
+      return this.#refuse(res, 400, `could not parse OTLP protobuf: ${(err as Error).message}`);
+    }
+    const dataset = classic ? String(datasetHeader) : signal === 'metrics' ? String(datasetHeader ?? 'unknown_metrics') : '';
+    this.received.push({ signal, headers: req.headers, request, dataset });
+    res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+  }
+
+  #auth(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const key = req.headers['x-honeycomb-team'];
+    if (typeof key !== 'string' || !this.#keys.has(key)) return this.#refuse(res, 401, 'unknown API key - check your credentials, region, and API URL');
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({ type: 'ingest', api_key_access: { events: true, createDatasets: true }, environment: { name: 'test', slug: 'test' }, team: { name: 'Cruddur', slug: 'cruddur' } }),
+    );
+  }
+}
