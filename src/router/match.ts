@@ -32,7 +32,7 @@ function scalarEquals(want: Scalar, got: unknown): boolean {
   if (got === undefined || got === null) return false;
   if (typeof want === 'boolean') return got === want;
   // int64 attributes arrive as exact decimal text, so numbers and strings compare as text.
-  if (typeof got === 'string' || typeof got === 'number') return String(got) === String(want);
+  if (typeof got === 'string' || typeof got === 'number' || typeof got === 'bigint') return String(got) === String(want);
   return false;
 }
 
