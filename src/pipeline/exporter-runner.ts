@@ -169,7 +169,14 @@ export class ExporterRunner {
         this.#lastOutcome = outcome.kind;
         this.#stats.inc('otlp_relay_exporter_requests_total', { ...labels, outcome: outcome.kind });
         if (outcome.kind === 'success') {
-          this.#stats.inc('otlp_relay_exporter_sent_items_total', labels, batch.items);
+          const rejected = Math.min(outcome.rejected ?? 0, batch.items);
+          this.#stats.inc('otlp_relay_exporter_sent_items_total', labels, batch.items - rejected);
+          if (rejected > 0) {
+            const reason = outcome.reason ?? 'no reason given';
+            this.#stats.inc('otlp_relay_exporter_failed_items_total', { ...labels, reason: 'partial' }, rejected);
+            this.#lastError = { text: scrub(`${rejected} ${ITEM_NAME[batch.signal]} refused: ${reason}`), at: new Date().toISOString() };
+            this.#once.warn(`partial:${reason}`, { signal: batch.signal, rejected }, `${this.name} accepted the batch but refused ${rejected} ${ITEM_NAME[batch.signal]}: ${reason} (said once per reason)`);
+          }
           this.#stats.inc('otlp_relay_exporter_batches_total', labels);
           if (this.#lastError) this.#once.reset(`permanent:${this.#lastError.text}`);
           return;

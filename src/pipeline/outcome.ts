@@ -3,7 +3,8 @@
  * retry / queue wrappers decide what to do with it.
  */
 export type Outcome =
-  | { kind: 'success' }
+  /** `rejected`: items the destination accepted the request but refused (OTLP partial_success). */
+  | { kind: 'success'; rejected?: number; reason?: string }
   | { kind: 'retryable'; reason: string; afterMs?: number }
   | { kind: 'permanent'; reason: string; rejected?: number };
 

@@ -144,3 +144,17 @@ test('a full queue refuses until a batch is delivered', async () => {
   await until(() => r.hasRoom(5));
   await r.shutdown(100);
 });
+
+test('a partial success counts the refused items apart from the sent ones and says the reason once', async () => {
+  const client = new ScriptedClient();
+  client.outcomes.push({ kind: 'success', rejected: 2, reason: 'span too large' });
+  const stats = new Stats();
+  const cap = captureLogger();
+  const r = new ExporterRunner(settings(), client, cap.log, stats);
+  r.start();
+  r.enqueue(payload([1], 5));
+  await until(() => stats.get('otlp_relay_exporter_sent_items_total') === 3);
+  assert.equal(stats.get('otlp_relay_exporter_failed_items_total', { reason: 'partial' }), 2);
+  assert.match(cap.text(), /refused 2 spans: span too large/);
+  await r.shutdown(100);
+});

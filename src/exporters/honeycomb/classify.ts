@@ -1,3 +1,5 @@
+import { REJECTED_FIELD, responseType } from '../../otlp/schema.ts';
+import type { Signal } from '../../otlp/signal.ts';
 import { parseRetryAfter } from '../../pipeline/retry-after.ts';
 import { permanent, retryable, SUCCESS, type Outcome } from '../../pipeline/outcome.ts';
 
@@ -20,9 +22,9 @@ export function errorText(body: string): string {
  * Classifies a Honeycomb answer (https://docs.honeycomb.io/api/errors/): 2xx delivered; 408, 429 and
  * 5xx retried (honouring Retry-After); every other 4xx is permanent, with Honeycomb's own words.
  */
-export function classify(status: number, headers: Record<string, string | string[] | undefined>, body: string, items: number): Outcome {
-  if (status >= 200 && status < 300) return SUCCESS;
-  const text = errorText(body);
+export function classify(status: number, headers: Record<string, string | string[] | undefined>, body: Uint8Array, items: number, signal: Signal = 'traces'): Outcome {
+  if (status >= 200 && status < 300) return partialSuccess(signal, headers['content-type'], body);
+  const text = errorText(Buffer.from(body).toString('utf8'));
   const after = parseRetryAfter(headers['retry-after']);
   if (status === 429) return retryable(`Honeycomb rate-limited the request (429): ${text}`, after);
   if (status === 408 || status >= 500) return retryable(`Honeycomb answered ${status}: ${text}`, after);
@@ -30,4 +32,28 @@ export function classify(status: number, headers: Record<string, string | string
   if (status === 403) return permanent(`Honeycomb denied permission (403): ${text}. The key may lack the "Send Events" permission`, items);
   if (status === 413) return permanent(`Honeycomb refused the request as too large (413): ${text}`, items);
   return permanent(`Honeycomb answered ${status}: ${text}`, items);
+}
+
+/**
+ * A 200 may still carry an OTLP partial_success saying some items were refused
+ * (https://opentelemetry.io/docs/specs/otlp/#partial-success-1): surface it instead of calling it sent.
+ */
+export function partialSuccess(signal: Signal, contentType: string | string[] | undefined, body: Uint8Array): Outcome {
+  if (body.byteLength === 0) return SUCCESS;
+  const key = REJECTED_FIELD[signal];
+  let partial: { [k: string]: unknown; errorMessage?: unknown } | undefined;
+  try {
+    if (String(contentType ?? '').includes('json')) {
+      partial = (JSON.parse(Buffer.from(body).toString('utf8')) as { partialSuccess?: typeof partial }).partialSuccess;
+    } else {
+      const t = responseType(signal);
+      partial = (t.toObject(t.decode(body), { longs: Number }) as { partialSuccess?: typeof partial }).partialSuccess;
+    }
+  } catch {
+    return SUCCESS; // an unreadable 2xx body is still a delivery
+  }
+  const rejected = Number(partial?.[key] ?? 0);
+  const message = typeof partial?.errorMessage === 'string' ? partial.errorMessage : '';
+  if (rejected > 0) return { kind: 'success', rejected, reason: message || 'Honeycomb gave no reason' };
+  return SUCCESS;
 }

@@ -48,8 +48,8 @@ export class HoneycombClient implements ExportClient {
   async send(signal: Signal, bytes: Uint8Array, items: number, abort: AbortSignal): Promise<Outcome> {
     const body = this.#o.compression === 'gzip' ? await gzip(bytes, { level: 1 }) : bytes; // level 1: most of gzip's gain for a fraction of its CPU
     const res = await request(this.#base + PATH[signal], { method: 'POST', headers: this.headersFor(), body, signal: abort, dispatcher: this.#agent });
-    const text = await res.body.text();
-    return classify(res.statusCode, res.headers, text, items);
+    const answer = new Uint8Array(await res.body.arrayBuffer());
+    return classify(res.statusCode, res.headers, answer, items, signal);
   }
 
   async close(): Promise<void> {

@@ -1,20 +1,31 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { classify, errorText } from '../../../src/exporters/honeycomb/classify.ts';
+import { encodeResponse } from '../../../src/otlp/codec.ts';
+
+const b = (s: string) => Buffer.from(s);
 
 test('Honeycomb answers are classified by the documented rules', () => {
-  assert.equal(classify(200, {}, '', 3).kind, 'success');
-  const limited = classify(429, { 'retry-after': '12' }, '{"title":"Too Many Requests","detail":"rate limited"}', 3);
+  assert.equal(classify(200, {}, b(''), 3).kind, 'success');
+  const limited = classify(429, { 'retry-after': '12' }, b('{"title":"Too Many Requests","detail":"rate limited"}'), 3);
   assert.deepEqual(limited, { kind: 'retryable', reason: 'Honeycomb rate-limited the request (429): rate limited', afterMs: 12_000 });
-  assert.equal(classify(503, {}, 'oops', 1).kind, 'retryable');
-  assert.equal(classify(408, {}, '', 1).kind, 'retryable');
-  const unauth = classify(401, {}, '{"error":"unknown API key - check your credentials"}', 5);
+  assert.equal(classify(503, {}, b('oops'), 1).kind, 'retryable');
+  assert.equal(classify(408, {}, b(''), 1).kind, 'retryable');
+  const unauth = classify(401, {}, b('{"error":"unknown API key - check your credentials"}'), 5);
   assert.equal(unauth.kind, 'permanent');
   assert.match(unauth.kind === 'permanent' ? unauth.reason : '', /refused the API key \(401\): unknown API key/);
   assert.equal(unauth.kind === 'permanent' ? unauth.rejected : 0, 5);
-  assert.equal(classify(403, {}, '', 1).kind, 'permanent');
-  assert.equal(classify(400, {}, 'bad', 1).kind, 'permanent');
-  assert.equal(classify(413, {}, '', 1).kind, 'permanent');
+  assert.equal(classify(403, {}, b(''), 1).kind, 'permanent');
+  assert.equal(classify(400, {}, b('bad'), 1).kind, 'permanent');
+  assert.equal(classify(413, {}, b(''), 1).kind, 'permanent');
+});
+
+test('a 200 with partial_success counts the refused items with Honeycomb\'s reason', () => {
+  const pb = encodeResponse('traces', { rejected: 2, message: 'span too large' }, 'protobuf');
+  assert.deepEqual(classify(200, { 'content-type': 'application/x-protobuf' }, pb, 5, 'traces'), { kind: 'success', rejected: 2, reason: 'span too large' });
+  const json = encodeResponse('logs', { rejected: 1, message: 'bad body' }, 'json');
+  assert.deepEqual(classify(200, { 'content-type': 'application/json' }, b(json), 5, 'logs'), { kind: 'success', rejected: 1, reason: 'bad body' });
+  assert.deepEqual(classify(200, { 'content-type': 'application/x-protobuf' }, new Uint8Array(0), 5), { kind: 'success' });
 });
 
 test('error text comes from the JSON error or the body, cut short', () => {

@@ -32,7 +32,8 @@ test('a refused key is said once at warn level with Honeycomb\'s words, counted,
   try {
     for (let i = 0; i < 3; i++) assert.equal((await post(r.httpUrl, '/v1/traces', traceRequest('api', 2).bytes)).status, 200);
     await waitFor(() => r.stats.get('otlp_relay_exporter_failed_items_total', { exporter: 'honeycomb', reason: 'permanent' }) === 6, 5000, 'failures counted');
-    assert.equal(hc.refused.length, 3, 'not retried');
+    assert.equal(r.stats.get('otlp_relay_exporter_retries_total'), 0, 'not retried');
+    assert.equal(hc.refused.length, r.stats.get('otlp_relay_exporter_requests_total', { outcome: 'permanent' }), 'one request per batch');
     const warns = r.logs.lines().filter((l) => l['level'] === 40 && String(l['msg']).includes('401'));
     assert.equal(warns.length, 1, 'said once');
     assert.match(String(warns[0]!['msg']), /unknown API key - check your credentials/);
@@ -52,7 +53,8 @@ test('429 with Retry-After and 503 are retried until delivered', async () => {
     const req = traceRequest('api', 3);
     const t0 = Date.now();
     assert.equal((await post(r.httpUrl, '/v1/traces', req.bytes)).status, 200);
-    await waitFor(() => hc.spans().length === 3, 10_000, 'delivery after retries');
+    await waitFor(() => r.stats.get('otlp_relay_exporter_sent_items_total') === 3, 10_000, 'delivery after retries');
+    assert.equal(hc.spans().length, 3);
     assert.ok(Date.now() - t0 >= 1000, 'waited the second Retry-After asked for');
     assert.equal(r.stats.get('otlp_relay_exporter_retries_total', { exporter: 'honeycomb' }), 2);
     assert.equal(r.stats.get('otlp_relay_exporter_sent_items_total', { exporter: 'honeycomb', signal: 'traces' }), 3);
