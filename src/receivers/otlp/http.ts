@@ -44,6 +44,7 @@ export class OtlpHttpReceiver {
   readonly #cors: Cors | undefined;
   readonly #routes = new Map<string, Signal>();
   #server: http.Server | undefined;
+  #stopping = false;
 
   constructor(s: HttpReceiverSettings, handler: ExportHandler, log: Logger, stats: Stats) {
     this.#s = s;
@@ -65,13 +66,16 @@ export class OtlpHttpReceiver {
 
   async start(): Promise<void> {
     const { host, port } = parseHostPort(this.#s.endpoint);
+    // The headers are part of the request: Node refuses headersTimeout > requestTimeout (it throws), so
+    // read_timeout: 5s with the default read_header_timeout (10s) must cap the header wait, not crash.
+    const headersTimeout = Math.min(this.#s.readHeaderTimeoutMs, this.#s.readTimeoutMs);
     const server = http.createServer(
       {
-        headersTimeout: this.#s.readHeaderTimeoutMs,
+        headersTimeout,
         requestTimeout: this.#s.readTimeoutMs,
         keepAliveTimeout: 65_000, // longer than SDK agents' idle timeouts, so they never reuse a closing socket
         maxHeaderSize: 32 * 1024,
-        connectionsCheckingInterval: Math.min(1000, this.#s.readHeaderTimeoutMs), // Node checks the timeouts above only this often (default 30 s)
+        connectionsCheckingInterval: Math.min(1000, headersTimeout), // Node checks the timeouts above only this often (default 30 s)
       },
       (req, res) => void this.#serve(req, res),
     );
@@ -99,6 +103,7 @@ export class OtlpHttpReceiver {
     const server = this.#server;
     if (!server) return;
     this.#server = undefined;
+    this.#stopping = true; // responses from now on close their connection (see #head)
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
@@ -106,6 +111,7 @@ export class OtlpHttpReceiver {
   }
 
   async #serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (this.#stopping) res.setHeader('Connection', 'close');
     const path = (req.url ?? '/').split('?')[0]!;
     const signal = this.#routes.get(path);
     this.#cors?.apply(req, res);
@@ -127,7 +133,9 @@ export class OtlpHttpReceiver {
     } catch (err) {
       if (!(err instanceof BodyError)) throw err;
       this.#count(signal, err.status === 413 ? 'too_large' : 'bad_body');
-      if (err.status === 413) res.setHeader('Connection', 'close'); // the rest of the body is never read
+      // The rest of the body is never read (over the limit, or the decompressor failed mid-stream): close the
+      // connection, or the next request on it would wait behind the unread bytes until read_timeout (408).
+      res.setHeader('Connection', 'close');
       return this.#fail(res, err.status, err.status === 413 ? CODE.RESOURCE_EXHAUSTED : CODE.INVALID_ARGUMENT, err.message, requestFormat);
     }
     let result;
@@ -139,7 +147,7 @@ export class OtlpHttpReceiver {
     }
     switch (result.kind) {
       case 'ok':
-        res.writeHead(200, { 'Content-Type': CONTENT_TYPE[requestFormat] });
+        this.#head(res, 200, requestFormat);
         res.end(encodeResponse(signal, result.partial, requestFormat));
         return;
       case 'invalid':
@@ -170,9 +178,18 @@ export class OtlpHttpReceiver {
     this.#fail(res, 404, CODE.NOT_FOUND, message, format);
   }
 
+  /**
+   * server.close() only closes the connections idle at that moment: one whose request was in flight
+   * would then idle in keep-alive for keepAliveTimeout (65 s) and hold up shutdown. Close it instead.
+   */
+  #head(res: http.ServerResponse, status: number, format: Format): void {
+    if (this.#stopping) res.setHeader('Connection', 'close');
+    res.writeHead(status, { 'Content-Type': CONTENT_TYPE[format] });
+  }
+
   #fail(res: http.ServerResponse, status: number, code: number, message: string, format: Format, retryAfterMs?: number): void {
     if (res.headersSent) return;
-    res.writeHead(status, { 'Content-Type': CONTENT_TYPE[format] });
+    this.#head(res, status, format);
     res.end(encodeStatus(code, message, format, retryAfterMs));
   }
 }
