@@ -1,0 +1,251 @@
+/**
+ * OTLP spans → X-Ray segment documents. Pure: no I/O, no clock, no randomness (the caller passes
+ * "now" for strict_trace_ids, and exception ids derive from span ids), so the same request always
+ * gives the same documents and a retried batch overwrites rather than duplicates.
+ */
+import { attrMap, type AttrMap } from '../../otlp/attributes.ts';
+import type { ExportTraceServiceRequest, Span } from '../../otlp/types.ts';
+import { annotationKey, type AnnotationBudget, type KeyDots } from './annotations.ts';
+import { awsBlock, httpBlock, originOf, sqlBlock } from './blocks.ts';
+import { causeOf, flagsOf } from './cause.ts';
+import type { AnnotationValue, JsonValue, SegmentDocument, SpanLinkEntry } from './document.ts';
+import { fitDocument, type TrimReason } from './fit.ts';
+import { MAX_ANNOTATION_VALUE_CHARS } from './limits.ts';
+import { namespaceOf, nameCandidates, plausibleTraceEpoch, segmentName, SPAN_KIND, xrayTraceId } from './names.ts';
+import { cutChars, epochSeconds, hex, SpanAttrs, stringOf, toAnnotationValue, toJson } from './values.ts';
+
+export interface TranslateOptions {
+  /** Span attribute keys (resource ones as `otel.resource.<key>`) to index as annotations. */
+  indexedAttributes: readonly string[];
+  /** Index every primitive attribute the blocks did not consume. */
+  indexAllAttributes: boolean;
+  /** Refuse spans whose trace id does not start with a plausible epoch second. */
+  strictTraceIds: boolean;
+  annotationKeyDots: KeyDots;
+  /** Unix seconds, for strict_trace_ids. */
+  nowSeconds: number;
+}
+
+/** Why a span produced no document. */
+export type DropReason = 'implausible_trace_id' | 'invalid_span_id' | 'document_too_large';
+/** What was changed so a document follows X-Ray's rules (counted once per document). */
+export type AdjustReason =
+  | TrimReason
+  | 'annotation_limit'
+  | 'annotation_key_collision'
+  | 'annotation_key_renamed'
+  | 'annotation_value_truncated'
+  | 'implausible_link_trace_id';
+
+export interface TranslatedDocument {
+  /** The segment id (the span id), as X-Ray echoes it in UnprocessedTraceSegments. */
+  id: string;
+  traceId: string;
+  json: string;
+}
+
+export interface Translation {
+  documents: TranslatedDocument[];
+  spans: number;
+  dropped: Partial<Record<DropReason, number>>;
+  adjusted: Partial<Record<AdjustReason, number>>;
+  /** One example per reason ("span \"GET /\" in trace 1-…"), for the warning that explains it. */
+  examples: Partial<Record<DropReason | AdjustReason, string>>;
+  /** Attribute key → the annotation key it became, where they differ. */
+  renamedKeys: Map<string, string>;
+}
+
+const RESOURCE_PREFIX = 'otel.resource.';
+const DEFAULT_NAMESPACE = 'default';
+
+/** Counts what the translation refused or changed, once per document per reason, with a first example. */
+export class Notes {
+  readonly t: Translation;
+  #where = '';
+  #adjustedHere = new Set<AdjustReason>();
+  constructor(t: Translation) {
+    this.t = t;
+  }
+  begin(spanName: string, traceId: string): void {
+    this.#where = `span ${JSON.stringify(spanName)} in trace ${traceId}`;
+    this.#adjustedHere.clear();
+  }
+  adjusted(reason: AdjustReason, detail = ''): void {
+    if (this.#adjustedHere.has(reason)) return;
+    this.#adjustedHere.add(reason);
+    this.t.adjusted[reason] = (this.t.adjusted[reason] ?? 0) + 1;
+    this.t.examples[reason] ??= `${this.#where}${detail}`;
+  }
+  dropped(reason: DropReason): void {
+    this.t.dropped[reason] = (this.t.dropped[reason] ?? 0) + 1;
+    this.t.examples[reason] ??= this.#where;
+  }
+}
+
+function isZero(bytes: Uint8Array): boolean {
+  return bytes.every((b) => b === 0);
+}
+
+interface Candidate {
+  key: string;
+  value: AnnotationValue;
+}
+
+/** A resource's attributes, read once per resource rather than once per span. */
+export interface ResourceView {
+  attrs: AttrMap;
+  /** `otel.resource.<key>` → the value as JSON, for segments' metadata. */
+  metadata: Array<[string, JsonValue]>;
+}
+
+export function resourceView(attrs: AttrMap): ResourceView {
+  const metadata: Array<[string, JsonValue]> = [];
+  for (const [key, raw] of Object.entries(attrs)) if (raw !== undefined) metadata.push([RESOURCE_PREFIX + key, toJson(raw)]);
+  return { attrs, metadata };
+}
+
+/** Builds one span's document (before the 64 KB fit); undefined when the span is refused. */
+export function spanToDocument(span: Span, view: ResourceView, options: TranslateOptions, budget: AnnotationBudget, notes: Notes): SegmentDocument | undefined {
+  const resource = view.attrs;
+  const traceId = xrayTraceId(span.traceId);
+  notes.begin(span.name, traceId);
+  if (span.spanId.length !== 8 || isZero(span.spanId)) {
+    notes.dropped('invalid_span_id');
+    return undefined;
+  }
+  if (options.strictTraceIds && !plausibleTraceEpoch(span.traceId, options.nowSeconds)) {
+    notes.dropped('implausible_trace_id');
+    return undefined;
+  }
+  const attrs = new SpanAttrs(attrMap(span.attributes));
+  const kind = span.kind;
+  const hasParent = span.parentSpanId.length === 8 && !isZero(span.parentSpanId);
+  const isSegment = kind === SPAN_KIND.SERVER || kind === SPAN_KIND.CONSUMER || !hasParent;
+  const spanId = hex(span.spanId);
+
+  // Fields in the order the X-Ray documentation lists them, so documents read naturally.
+  const doc: SegmentDocument = {
+    name: segmentName(nameCandidates(kind, span.name, attrs, resource)),
+    id: spanId,
+    trace_id: traceId,
+    ...(hasParent ? { parent_id: hex(span.parentSpanId) } : {}),
+    ...(isSegment ? {} : { type: 'subsegment' as const }),
+    start_time: epochSeconds(span.startTimeUnixNano),
+  };
+  if (span.endTimeUnixNano > 0n) doc.end_time = epochSeconds(span.endTimeUnixNano);
+  else doc.in_progress = true;
+  const namespace = isSegment ? undefined : namespaceOf(kind, attrs);
+  if (namespace) doc.namespace = namespace;
+  if (isSegment) {
+    const origin = originOf(resource);
+    if (origin) doc.origin = origin;
+  }
+  const user = attrs.takeString('enduser.id');
+  if (user !== undefined) doc.user = user;
+
+  const http = httpBlock(kind, attrs);
+  const remote = kind === SPAN_KIND.CLIENT || kind === SPAN_KIND.PRODUCER;
+  const cause = causeOf(span, attrs, spanId, stringOf(resource, 'telemetry.sdk.language'), remote);
+  Object.assign(doc, flagsOf(http?.response?.status, span.status?.code));
+  if (http) doc.http = http;
+  const aws = awsBlock(attrs, resource, isSegment);
+  if (aws) doc.aws = aws;
+  const sql = sqlBlock(attrs);
+  if (sql) doc.sql = sql;
+  const version = isSegment ? stringOf(resource, 'service.version') : undefined;
+  if (version !== undefined) doc.service = { version };
+  if (cause) doc.cause = cause;
+
+  // Annotations: the configured keys (or all primitive ones), within the per-trace budget; the rest → metadata.default.
+  const indexed = new Set(options.indexedAttributes);
+  const annotated = new Set<string>();
+  const candidates: Candidate[] = [];
+  for (const [key, raw] of Object.entries(attrs.map)) {
+    if (options.indexAllAttributes ? attrs.used.has(key) : !indexed.has(key)) continue;
+    const value = toAnnotationValue(raw);
+    if (value !== undefined) candidates.push({ key, value });
+  }
+  if (isSegment) {
+    for (const [key, raw] of Object.entries(resource)) {
+      const full = RESOURCE_PREFIX + key;
+      if (!options.indexAllAttributes && !indexed.has(full)) continue;
+      const value = toAnnotationValue(raw);
+      if (value !== undefined) candidates.push({ key: full, value });
+    }
+  }
+  const annotations: Record<string, AnnotationValue> = {};
+  for (const c of candidates) {
+    const key = annotationKey(c.key, options.annotationKeyDots);
+    if (key === '') continue;
+    if (Object.hasOwn(annotations, key)) {
+      notes.adjusted('annotation_key_collision', `: ${JSON.stringify(c.key)} and another attribute both become ${JSON.stringify(key)}`);
+      continue;
+    }
+    if (!budget.admit(traceId, key)) {
+      notes.adjusted('annotation_limit');
+      continue;
+    }
+    if (key !== c.key) {
+      notes.adjusted('annotation_key_renamed');
+      notes.t.renamedKeys.set(c.key, key);
+    }
+    let value = c.value;
+    if (typeof value === 'string' && value.length > MAX_ANNOTATION_VALUE_CHARS) {
+      const short = cutChars(value, MAX_ANNOTATION_VALUE_CHARS);
+      if (short !== value) notes.adjusted('annotation_value_truncated', `: ${JSON.stringify(c.key)}`);
+      value = short;
+    }
+    annotations[key] = value;
+    annotated.add(c.key);
+  }
+  if (Object.keys(annotations).length > 0) doc.annotations = annotations;
+
+  const metadata: Record<string, JsonValue> = {};
+  for (const [key, raw] of Object.entries(attrs.map)) {
+    if (attrs.used.has(key) || annotated.has(key) || raw === undefined) continue;
+    metadata[key] = toJson(raw);
+  }
+  if (isSegment) {
+    for (const [full, value] of view.metadata) if (!annotated.has(full)) metadata[full] = value;
+  }
+  if (Object.keys(metadata).length > 0) doc.metadata = { [DEFAULT_NAMESPACE]: metadata };
+
+  const links: SpanLinkEntry[] = [];
+  for (const link of span.links) {
+    if (link.spanId.length !== 8 || link.traceId.length !== 16) continue;
+    if (options.strictTraceIds && !plausibleTraceEpoch(link.traceId, options.nowSeconds)) {
+      notes.adjusted('implausible_link_trace_id');
+      continue;
+    }
+    const entry: SpanLinkEntry = { trace_id: xrayTraceId(link.traceId), id: hex(link.spanId) };
+    const la = attrMap(link.attributes);
+    if (Object.keys(la).length > 0) entry.attributes = Object.fromEntries(Object.entries(la).map(([k, v]) => [k, toJson(v)]));
+    links.push(entry);
+  }
+  if (links.length > 0) doc.links = links;
+  return doc;
+}
+
+/** Every span of a decoded request → one document each, within X-Ray's rules; what was refused or changed is counted. */
+export function translateRequest(request: ExportTraceServiceRequest, options: TranslateOptions, budget: AnnotationBudget): Translation {
+  const t: Translation = { documents: [], spans: 0, dropped: {}, adjusted: {}, examples: {}, renamedKeys: new Map() };
+  const notes = new Notes(t);
+  for (const rs of request.resourceSpans) {
+    const resource = resourceView(attrMap(rs.resource?.attributes));
+    for (const ss of rs.scopeSpans) {
+      for (const span of ss.spans) {
+        t.spans++;
+        const doc = spanToDocument(span, resource, options, budget, notes);
+        if (!doc) continue;
+        const json = fitDocument(doc, (reason) => notes.adjusted(reason));
+        if (json === undefined) {
+          notes.dropped('document_too_large');
+          continue;
+        }
+        t.documents.push({ id: doc.id, traceId: doc.trace_id, json });
+      }
+    }
+  }
+  return t;
+}
+

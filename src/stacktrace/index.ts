@@ -1,0 +1,100 @@
+/**
+ * Parses the `exception.stacktrace` text OpenTelemetry SDKs record into language-neutral frames
+ * and cause chains, for every exporter that shows stacks (X-Ray `cause`, Rollbar `trace_chain`).
+ * Pure and total: any text gives a result or undefined, never an exception.
+ */
+import { parseDotnet } from './dotnet.ts';
+import { parseGo } from './go.ts';
+import { parseJava } from './java.ts';
+import { parsePython } from './python.ts';
+import type { ParsedException, StackFormat } from './types.ts';
+import { parseV8 } from './v8.ts';
+
+export type { ParsedException, StackFormat, StackFrame } from './types.ts';
+
+/** Stack traces longer than this are cut before parsing: bounded work for any input. */
+export const MAX_STACKTRACE_CHARS = 256 * 1024;
+/** Cause chains deeper than this are cut: a cycle-shaped or hostile chain stays bounded. */
+export const MAX_CAUSE_DEPTH = 32;
+
+/** `telemetry.sdk.language` values (https://opentelemetry.io/docs/specs/semconv/resource/#telemetry-sdk) → the format their SDK records. */
+const LANGUAGE_FORMAT: Readonly<Record<string, StackFormat>> = {
+  java: 'java',
+  php: 'java', // the PHP SDK formats traces like Java's printStackTrace
+  python: 'python',
+  nodejs: 'v8',
+  javascript: 'v8',
+  webjs: 'v8',
+  dotnet: 'dotnet',
+  go: 'go',
+};
+
+const PARSERS: Readonly<Record<StackFormat, (text: string) => ParsedException | undefined>> = {
+  java: parseJava,
+  python: parsePython,
+  v8: parseV8,
+  dotnet: parseDotnet,
+  go: parseGo,
+};
+
+/** The format an SDK language records, if known. */
+export function formatOfLanguage(language: string | undefined): StackFormat | undefined {
+  return language === undefined ? undefined : LANGUAGE_FORMAT[language.toLowerCase()];
+}
+
+/** Detection reads at most this many lines, each cut to DETECT_LINE_CHARS: bounded work for any input. */
+const DETECT_LINES = 200;
+const DETECT_LINE_CHARS = 1000;
+
+/** Guesses the format from the text itself, strongest markers first (Java, .NET and V8 frames all start with "at"). */
+export function detectFormat(text: string): StackFormat | undefined {
+  const sample = text
+    .split(/\r\n|\r|\n/, DETECT_LINES)
+    .map((l) => l.slice(0, DETECT_LINE_CHARS))
+    .join('\n');
+  if (/^Traceback \(most recent call last\):|^[ \t]+File ".*?", line \d+/m.test(sample)) return 'python';
+  if (/^goroutine \d+ \[/m.test(sample) || /^\S.*\)\n[ \t]+\S+\.go:\d+/m.test(sample)) return 'go';
+  if (/:line \d+[ \t]*$|^[ \t]*--- End of (?:inner exception )?stack trace|(?:^|[ \t])---> [\p{L}_][\p{L}\p{N}_.+`]*(?:Exception|Error)\b/mu.test(sample)) return 'dotnet';
+  if (/^[ \t]*at [^\s(]+\((?:[^()]*\.(?:java|kt|kts|scala|groovy|clj|php)(?::\d+)?|Native Method|Unknown Source)\)/m.test(sample) || /^Caused by: /m.test(sample)) return 'java';
+  if (/^[ \t]*at .*:\d+:\d+\)?(?: \{)?[ \t]*$|^[ \t]*at .*\((?:<anonymous>|native)\)$|^[^@\s]*@.+:\d+:\d+$/m.test(sample)) return 'v8';
+  if (/^ {3}at [^\s(]+\(.*\)[ \t]*$/m.test(sample)) return 'dotnet';
+  return undefined;
+}
+
+function hasFrames(e: ParsedException | undefined): boolean {
+  for (let x = e; x; x = x.cause) if (x.frames.length > 0) return true;
+  return false;
+}
+
+function capDepth(e: ParsedException): ParsedException {
+  let x: ParsedException | undefined = e;
+  for (let depth = 1; x; depth++, x = x.cause) {
+    if (depth >= MAX_CAUSE_DEPTH && x.cause) {
+      delete x.cause;
+      break;
+    }
+  }
+  return e;
+}
+
+/**
+ * Parses a stack trace. `language` (telemetry.sdk.language) picks the format; when it is unknown,
+ * or its parser finds no frame, the format is detected from the text.
+ */
+export function parseStackTrace(text: string, language?: string): ParsedException | undefined {
+  const cut = text.length > MAX_STACKTRACE_CHARS;
+  const input = cut ? text.slice(0, MAX_STACKTRACE_CHARS) : text;
+  if (input.trim() === '') return undefined;
+  const hinted = formatOfLanguage(language);
+  let parsed = hinted ? PARSERS[hinted](input) : undefined;
+  if (!hasFrames(parsed)) {
+    const detected = detectFormat(input);
+    if (detected && detected !== hinted) {
+      const other = PARSERS[detected](input);
+      if (hasFrames(other)) parsed = other;
+    }
+  }
+  if (!parsed) return undefined;
+  if (cut) parsed.truncated = true;
+  return capDepth(parsed);
+}

@@ -1,0 +1,71 @@
+/**
+ * CPython's `traceback.format_exception` format. Chained exceptions print root cause first, each
+ * block followed by a separator line; frames print most recent call last:
+ *   Traceback (most recent call last):
+ *     File "/app/x.py", line 12, in load
+ *       return fetch(user_id)
+ *              ^^^^^^^^^^^^^^
+ *   KeyError: '2'
+ *
+ *   The above exception was the direct cause of the following exception:
+ * https://docs.python.org/3/library/traceback.html
+ */
+import { lineNumber, splitHeader, splitLines } from './lines.ts';
+import type { ParsedException, StackFrame } from './types.ts';
+
+const SEPARATORS = new Set([
+  'The above exception was the direct cause of the following exception:',
+  'During handling of the above exception, another exception occurred:',
+]);
+// Lazy path: a greedy one backtracks over every '", line' in a hostile line (quadratic).
+const FRAME = /^[ \t]+File "(.*?)", line (\d+)(?:, in (.*))?$/;
+const REPEATED = /^[ \t]+\[Previous line repeated (\d+) more times?\]$/;
+// Exception class names, qualified or not ("KeyError", "__main__.DatabaseError", "requests.exceptions.ConnectionError").
+const TYPE = /^[\p{L}_][\p{L}\p{N}_.]*$/u;
+
+function parseBlock(lines: string[]): ParsedException {
+  const frames: StackFrame[] = [];
+  let omitted = 0;
+  let header: string[] = [];
+  for (const line of lines) {
+    const frame = FRAME.exec(line);
+    if (frame) {
+      const f: StackFrame = { path: frame[1]! };
+      const n = lineNumber(frame[2]);
+      if (n !== undefined) f.line = n;
+      if (frame[3] !== undefined && frame[3] !== '') f.label = frame[3];
+      frames.push(f);
+      header = []; // what came before a frame was not the exception line
+      continue;
+    }
+    const repeated = REPEATED.exec(line);
+    if (repeated) {
+      omitted += Number(repeated[1]);
+      continue;
+    }
+    if (line.startsWith('Traceback (most recent call last)')) continue;
+    // Source lines and ^^^ markers are indented; the exception line and its continuation are not.
+    if (header.length === 0 && (line === '' || /^\s/.test(line))) continue;
+    header.push(line);
+  }
+  while (header.length > 0 && header.at(-1)!.trim() === '') header.pop();
+  const parsed: ParsedException = { ...splitHeader(header.join('\n'), TYPE), frames: frames.reverse() };
+  if (omitted > 0) parsed.omittedFrames = omitted;
+  return parsed;
+}
+
+export function parsePython(text: string): ParsedException | undefined {
+  const blocks: string[][] = [[]];
+  for (const line of splitLines(text)) {
+    if (SEPARATORS.has(line.trim())) blocks.push([]);
+    else blocks.at(-1)!.push(line);
+  }
+  const parsed = blocks.map(parseBlock).filter((b) => b.frames.length > 0 || b.type !== undefined || b.message !== undefined);
+  // The last block is the exception raised; each earlier one caused the next.
+  let head: ParsedException | undefined;
+  for (const block of parsed) {
+    if (head) block.cause = head;
+    head = block;
+  }
+  return head;
+}
