@@ -1,9 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { checkConfig, formatResults } from './check/index.ts';
 import { ConfigError } from './config/errors.ts';
 import { loadConfigFile } from './config/load.ts';
-import { createLogger } from './log.ts';
+import { createLogger, registerSecrets } from './log.ts';
 import { Relay } from './relay.ts';
+import { watchConfig } from './reload/watch.ts';
 import { VERSION } from './version.ts';
 
 const DEFAULT_CONFIG = fileURLToPath(new URL('../config/local.yaml', import.meta.url));
@@ -11,15 +13,21 @@ const DEFAULT_CONFIG = fileURLToPath(new URL('../config/local.yaml', import.meta
 const HELP = `otlp-relay ${VERSION}: OTLP in (gRPC :4317, HTTP :4318), fanned out by config routes.
 
 Usage:
-  otlp-relay [run] [--config FILE]     run the relay (default: the embedded config/local.yaml)
+  otlp-relay [run] [--config FILE] [--watch]
+                                       run the relay (default: the embedded config/local.yaml)
   otlp-relay validate --config FILE    check a config file; prints every problem; exit 0 or 1
-  otlp-relay check --config FILE       check each destination's credentials (not built yet)
+  otlp-relay check --config FILE       validate, then check each destination's credentials without
+                                       sending telemetry; exit 0, or 1 with a hint per failure
   otlp-relay --help | --version
 
 Options:
   -c, --config FILE   the YAML config (see README: receivers, exporters, routes)
+  -w, --watch         reload the config when the file changes (as on SIGHUP)
   -h, --help          this text
   -v, --version       the version
+
+While running: SIGHUP reloads the config (an invalid one is refused and the old one keeps running);
+SIGTERM / SIGINT drain the queues and exit.
 `;
 
 /** Runs a CLI invocation and resolves to the process exit code (never exits by itself: main does). */
@@ -29,7 +37,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
+      options: { config: { type: 'string', short: 'c' }, watch: { type: 'boolean', short: 'w' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
     });
   } catch (e) {
     err.write(`otlp-relay: ${(e as Error).message}\n\n${HELP}`);
@@ -64,10 +72,9 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     }
     case 'check':
       if (!configPath) return usage(err, 'check needs --config FILE');
-      err.write('otlp-relay check: not built yet (it arrives with the operability work); `validate` checks the file itself\n');
-      return 2;
+      return check(configPath, out, err);
     case 'run':
-      return run(configPath!, err);
+      return run(configPath!, err, values.watch === true);
     default:
       return usage(err, `unknown command "${command}"`);
   }
@@ -87,7 +94,23 @@ function reportConfigError(err: NodeJS.WritableStream, path: string, e: unknown)
   return 1;
 }
 
-async function run(configPath: string, err: NodeJS.WritableStream): Promise<number> {
+/** Validates, then asks every destination about its credentials; exit 1 if any refused. */
+async function check(configPath: string, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  let config;
+  try {
+    config = loadConfigFile(configPath);
+  } catch (e) {
+    return reportConfigError(err, configPath, e);
+  }
+  registerSecrets(config.secrets);
+  out.write(`${configPath}: valid (${Object.keys(config.exporters).length} exporters, ${config.routes.length} routes)\n`);
+  for (const w of config.warnings) out.write(`warning: ${w}\n`);
+  const results = await checkConfig(config);
+  out.write(formatResults(results));
+  return results.some((r) => r.outcome === 'failed') ? 1 : 0;
+}
+
+async function run(configPath: string, err: NodeJS.WritableStream, watch = false): Promise<number> {
   let config;
   try {
     config = loadConfigFile(configPath);
@@ -102,7 +125,22 @@ async function run(configPath: string, err: NodeJS.WritableStream): Promise<numb
     log.error({ err: e }, `could not start: ${(e as Error).message}`);
     return 1;
   }
-  log.info({ config: configPath, version: VERSION, exporters: [...relay.runners.keys()] }, 'otlp-relay started');
+  // Reloads run one at a time (Relay.reload queues them); a file that does not validate is refused.
+  const reload = (why: string) => {
+    let next;
+    try {
+      next = loadConfigFile(configPath);
+    } catch (e) {
+      const problems = e instanceof ConfigError ? e.problems : [(e as Error).message];
+      relay.refuseReload(`${configPath} (${why}) has ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.join('; ')}`);
+      return;
+    }
+    log.info({ config: configPath }, `reloading the config (${why})`);
+    void relay.reload(next).catch((e: unknown) => log.error({ err: e }, `config reload failed: ${(e as Error).message}`));
+  };
+  process.on('SIGHUP', () => reload('SIGHUP'));
+  const watcher = watch ? watchConfig(configPath, () => reload('file changed')) : undefined;
+  if (watcher) log.info({ config: configPath }, 'watching the config file: changes are reloaded');
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (sig: string) => {
@@ -111,6 +149,7 @@ async function run(configPath: string, err: NodeJS.WritableStream): Promise<numb
         process.exit(1);
       }
       stopping = true;
+      watcher?.close();
       log.info({ signal: sig, deadlineMs: config.service.shutdownTimeout }, 'stopping: receivers closed, draining queues');
       void relay.shutdown().then(resolve, resolve);
     };

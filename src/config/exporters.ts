@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import type { Signal } from '../otlp/signal.ts';
+import { cloudwatchLogsKind } from '../exporters/cloudwatch_logs/config.ts';
 import { debugKind } from '../exporters/debug/config.ts';
 import { fileKind } from '../exporters/file/config.ts';
 import { honeycombKind } from '../exporters/honeycomb/config.ts';
+import { xrayKind } from '../exporters/xray/config.ts';
 import type { Problem } from './errors.ts';
-import { cloudwatchLogsKind, rollbarKind, xrayKind } from './pending.ts';
+import { rollbarKind } from './pending.ts';
 import { defaulted, httpUrl, strictObject } from './schema.ts';
 import type { BatchConfig, ExporterType, QueueConfig, RetryConfig } from './types.ts';
 import { bytes, duration, formatBytes, formatDuration } from './units.ts';

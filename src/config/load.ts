@@ -13,7 +13,7 @@ import { describe, issuesToProblems, unknownKeyMessage } from './issues.ts';
 import { checkReceivers, receiversSchema } from './receivers.ts';
 import { routesSchema } from './routes.ts';
 import { collectSecrets, isPlainObject, scrub } from './secrets.ts';
-import { serviceSchema } from './service.ts';
+import { checkAdminPort, serviceSchema } from './service.ts';
 import { didYouMean } from './suggest.ts';
 import type { ExporterType, ResolvedConfig, ExporterConfig, ResolvedRoute } from './types.ts';
 
@@ -114,6 +114,7 @@ class Loader {
     const service = this.parse(serviceSchema, tree.service, ['service']);
     const receivers = this.parse(receiversSchema, tree.receivers, ['receivers']);
     if (receivers !== undefined) this.problems.push(...checkReceivers(receivers, tree.receivers));
+    if (service !== undefined && receivers !== undefined) this.problems.push(...checkAdminPort(service, receivers));
     const { exporters, types } = this.exporters(tree.exporters);
     const routes = tree.routes === undefined ? this.missingRoutes() : this.parse(routesSchema, tree.routes, ['routes']);
     this.checkRoutes(tree.routes, types);

@@ -7,13 +7,22 @@ import type { Signal } from '../otlp/signal.ts';
 import type { DebugConfig } from '../exporters/debug/config.ts';
 import type { FileConfig } from '../exporters/file/config.ts';
 import type { HoneycombConfig } from '../exporters/honeycomb/config.ts';
-import type { CloudwatchLogsConfig, RollbarConfig, XrayConfig } from './pending.ts';
+import type { XrayConfig } from '../exporters/xray/config.ts';
+import type { CloudwatchLogsConfig } from '../exporters/cloudwatch_logs/config.ts';
+import type { RollbarConfig } from './pending.ts';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 export interface ServiceConfig {
   logLevel: LogLevel; // default info
   shutdownTimeout: number; // ms: drain deadline on SIGTERM; default 10s
+  admin: AdminConfig;
+}
+
+/** `service.admin`: /metrics, /healthz, /readyz and the status page on one port. */
+export interface AdminConfig {
+  enabled: boolean; // default true
+  endpoint: string; // host:port; default "0.0.0.0:13133"
 }
 
 export interface ListenConfig {

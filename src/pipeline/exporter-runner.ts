@@ -45,6 +45,8 @@ export class ExporterRunner {
   readonly #stats: Stats;
   readonly #workers: Promise<void>[] = [];
   readonly #halt = new AbortController(); // aborts in-flight sends and retry waits at the drain deadline
+  readonly #handover = new AbortController(); // a reload replaces this runner: stop retrying, give batches back
+  #leftover: Batch[] = [];
   #wake: (() => void) | undefined;
   #wakeTimer: NodeJS.Timeout | undefined;
   #closing = false;
@@ -52,6 +54,7 @@ export class ExporterRunner {
   #retrying = 0;
   #lastError: { text: string; at: string } | undefined;
   #lastOutcome: Outcome['kind'] = 'success';
+  #refusedBytes = 0;
 
   constructor(settings: RunnerSettings, client: ExportClient, log: Logger, stats: Stats) {
     this.name = settings.name;
@@ -62,12 +65,19 @@ export class ExporterRunner {
     this.#log = log.child({ exporter: settings.name });
     this.#once = new OnceLogger(this.#log);
     this.#stats = stats;
-    stats.gauge('otlp_relay_exporter_queue_bytes', { exporter: this.name }, () => this.#queue.usedBytes);
-    stats.gauge('otlp_relay_exporter_queue_capacity_bytes', { exporter: this.name }, () => this.#queue.maxBytes);
+    this.exposeGauges();
+  }
+
+  /** Points the queue gauges at this runner (again, after a refused reload built a replacement). */
+  exposeGauges(): void {
+    this.#stats.gauge('otlp_relay_exporter_queue_bytes', { exporter: this.name }, () => this.#queue.usedBytes);
+    this.#stats.gauge('otlp_relay_exporter_queue_capacity_bytes', { exporter: this.name }, () => this.#queue.maxBytes);
   }
 
   hasRoom(bytes: number): boolean {
-    return !this.#closing && this.#queue.hasRoom(bytes);
+    const room = !this.#closing && this.#queue.hasRoom(bytes);
+    this.#refusedBytes = room ? 0 : bytes; // status() says `refusing` while a request this size would still be refused
+    return room;
   }
 
   /** Queues a payload; the caller has checked `hasRoom` for every target first. */
@@ -82,11 +92,43 @@ export class ExporterRunner {
     return this.#queue.usedBytes;
   }
 
+  /**
+   * Reload: stops this runner and returns what it has not delivered, for its replacement to send with
+   * the new settings (a fixed key or endpoint must not be bypassed by draining with the old one).
+   * Sends in flight finish (or are aborted at `deadlineMs`) and are given back unless they succeeded
+   * or were refused for good; nothing is dropped.
+   */
+  async handOver(deadlineMs: number): Promise<Payload[]> {
+    if (this.#closing) return [];
+    this.#closing = true;
+    this.#handover.abort();
+    this.#notify();
+    const timer = setTimeout(() => this.#halt.abort(), Math.max(0, deadlineMs));
+    try {
+      await Promise.all(this.#workers);
+    } finally {
+      clearTimeout(timer);
+      if (this.#wakeTimer) clearTimeout(this.#wakeTimer);
+    }
+    const batches = [...this.#leftover, ...this.#queue.drain()];
+    this.#leftover = [];
+    await this.#client.close?.();
+    return batches.map((b) => ({ signal: b.signal, bytes: b.parts.length === 1 ? b.parts[0]! : Buffer.concat(b.parts, b.bytes), items: b.items }));
+  }
+
+  /** Reload: queues the payloads of the runner this one replaces, whatever the room (they were accepted). */
+  adopt(payloads: readonly Payload[]): void {
+    if (payloads.length === 0) return;
+    for (const p of payloads) this.#queue.push(p, Date.now());
+    if (this.#queue.hasFullBatch()) this.#notify();
+    else this.#armTimer();
+  }
+
   status(): ExporterStatus {
     let state: ExporterState = 'ok';
     if (this.#retrying > 0) state = 'retrying';
     else if (this.#lastOutcome === 'permanent') state = 'failing';
-    if (this.#queue.usedBytes >= this.#queue.maxBytes) state = 'refusing';
+    if (this.#queue.usedBytes >= this.#queue.maxBytes || (this.#refusedBytes > 0 && !this.#queue.hasRoom(this.#refusedBytes))) state = 'refusing';
     const out: ExporterStatus = { name: this.name, type: this.type, state, queueBytes: this.#queue.usedBytes, queueCapacity: this.#queue.maxBytes };
     if (this.#lastError) out.lastError = this.#lastError;
     return out;
@@ -136,7 +178,7 @@ export class ExporterRunner {
 
   async #work(): Promise<void> {
     for (;;) {
-      if (this.#halt.signal.aborted) return;
+      if (this.#halt.signal.aborted || this.#handover.signal.aborted) return;
       const batch = this.#queue.take(Date.now(), this.#closing);
       if (batch) {
         await this.#deliver(batch);
@@ -159,13 +201,21 @@ export class ExporterRunner {
     const labels = { exporter: this.name, signal: batch.signal };
     const started = Date.now();
     let retryingCounted = false;
+    this.#stats.observe('otlp_relay_exporter_batch_items', labels, batch.items);
+    this.#stats.observe('otlp_relay_exporter_batch_bytes', labels, batch.bytes);
     try {
       for (let attempt = 0; ; attempt++) {
+        if (attempt > 0 && this.#handover.signal.aborted) {
+          this.#leftover.push(batch);
+          return;
+        }
         if (this.#halt.signal.aborted) {
           this.#drop(batch, 'shutdown', 'the shutdown deadline passed before it could be delivered');
           return;
         }
+        const sentAt = performance.now();
         const outcome = await this.#attempt(batch.signal, bytes, batch.items);
+        this.#stats.observe('otlp_relay_exporter_send_duration_seconds', { ...labels, outcome: outcome.kind }, (performance.now() - sentAt) / 1000);
         this.#lastOutcome = outcome.kind;
         this.#stats.inc('otlp_relay_exporter_requests_total', { ...labels, outcome: outcome.kind });
         if (outcome.kind === 'success') {
@@ -191,6 +241,10 @@ export class ExporterRunner {
           );
           return;
         }
+        if (this.#handover.signal.aborted) {
+          this.#leftover.push(batch); // the replacement retries it with the new settings
+          return;
+        }
         const delay = nextDelay(attempt, this.#s.retry, outcome.afterMs);
         const elapsed = Date.now() - started;
         const budget = this.#s.retry.maxElapsedMs;
@@ -205,9 +259,9 @@ export class ExporterRunner {
         this.#stats.inc('otlp_relay_exporter_retries_total', labels);
         this.#once.warn(`retry:${outcome.reason}`, { signal: batch.signal, delayMs: delay }, `${this.name}: ${outcome.reason}; retrying with backoff`);
         try {
-          await sleep(delay, undefined, { signal: this.#halt.signal });
+          await sleep(delay, undefined, { signal: AbortSignal.any([this.#halt.signal, this.#handover.signal]) });
         } catch {
-          // aborted by the drain deadline: the loop's first check drops and counts the batch
+          // aborted by the drain deadline (the loop drops and counts the batch) or a handover (it gives the batch back)
         }
       }
     } finally {

@@ -57,7 +57,7 @@ test('run serves, and SIGTERM stops the receivers, drains the queues and exits 0
   const cfg = join(dir, 'relay.yaml');
   writeFileSync(
     cfg,
-    `service: { log_level: info, shutdown_timeout: 5s }
+    `service: { log_level: info, shutdown_timeout: 5s, admin: { endpoint: "127.0.0.1:0" } }
 receivers:
   otlp:
     http: { endpoint: "127.0.0.1:0" }

@@ -52,7 +52,7 @@ describe('config/local.yaml', () => {
   it('resolves, with no environment at all, to the expected object', () => {
     const expected: ResolvedConfig = {
       source: LOCAL,
-      service: { logLevel: 'info', shutdownTimeout: 10_000 },
+      service: { logLevel: 'info', shutdownTimeout: 10_000, admin: { enabled: true, endpoint: '0.0.0.0:13133' } },
       receivers: OTLP_RECEIVERS,
       exporters: { console: { name: 'console', type: 'debug', ...PIPELINE_DEFAULTS, verbosity: 'basic' } },
       routes: [{ signals: ['traces', 'logs', 'metrics'], to: ['console'] }],
@@ -70,11 +70,36 @@ describe('config/local.yaml', () => {
   });
 });
 
+/** The CloudWatch Logs exporter as config/cruddur.yaml resolves it (AWS_REGION unset). */
+const CLOUDWATCH = {
+  name: 'cloudwatch',
+  type: 'cloudwatch_logs',
+  ...PIPELINE_DEFAULTS,
+  region: 'us-east-1',
+  logGroup: '/cruddur/{service.name}',
+  logStream: '{host.name}',
+  raw: false,
+  maxEventBytes: 1_048_576,
+  tags: {},
+} as const;
+
+/** The X-Ray exporter as config/cruddur.yaml resolves it (AWS_REGION unset). */
+const XRAY = {
+  name: 'xray',
+  type: 'xray' as const,
+  ...PIPELINE_DEFAULTS,
+  region: 'us-east-1',
+  indexedAttributes: [] as string[],
+  indexAllAttributes: false,
+  strictTraceIds: false,
+  annotationKeyDots: 'keep' as const,
+};
+
 describe('config/cruddur.yaml', () => {
   it('resolves, with HONEYCOMB_API_KEY set, to the expected object', () => {
     const expected: ResolvedConfig = {
       source: CRUDDUR,
-      service: { logLevel: 'info', shutdownTimeout: 10_000 },
+      service: { logLevel: 'info', shutdownTimeout: 10_000, admin: { enabled: true, endpoint: '0.0.0.0:13133' } },
       receivers: OTLP_RECEIVERS,
       exporters: {
         honeycomb: {
@@ -86,8 +111,14 @@ describe('config/cruddur.yaml', () => {
           keyKind: 'environment',
           headers: {},
         },
+        xray: XRAY,
+        cloudwatch: CLOUDWATCH,
       },
-      routes: [{ signals: ['traces', 'logs'], to: ['honeycomb'] }],
+      routes: [
+        { signals: ['traces', 'logs'], to: ['honeycomb'] },
+        { signals: ['traces'], to: ['xray'] },
+        { signals: ['logs'], to: ['cloudwatch'] },
+      ],
       secrets: [HONEYCOMB_KEY],
       warnings: [],
     };
@@ -108,16 +139,9 @@ describe('config/cruddur.yaml', () => {
     assert.deepEqual(config.receivers.xray, { endpoint: '0.0.0.0:2000' });
     const { honeycomb: _honeycomb, ...others } = config.exporters;
     assert.deepEqual(others, {
-      xray: { name: 'xray', type: 'xray', ...PIPELINE_DEFAULTS, region: 'us-east-1' },
+      xray: XRAY,
       rollbar: { name: 'rollbar', type: 'rollbar', ...PIPELINE_DEFAULTS, accessToken: 'rollbar-token-0123456789abcdef', environment: 'development' },
-      cloudwatch: {
-        name: 'cloudwatch',
-        type: 'cloudwatch_logs',
-        ...PIPELINE_DEFAULTS,
-        region: 'us-east-1',
-        logGroup: '/cruddur/{service.name}',
-        logStream: '{host.name}',
-      },
+      cloudwatch: CLOUDWATCH,
     });
     assert.deepEqual(config.routes, [
       { signals: ['traces', 'logs'], to: ['honeycomb'] },

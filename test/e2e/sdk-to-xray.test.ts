@@ -248,7 +248,7 @@ describe('the otlp-relay command, configured by the environment only', () => {
     const config = join(dir, 'relay.yaml');
     writeFileSync(
       config,
-      `receivers:\n  otlp:\n    http: { endpoint: "127.0.0.1:0" }\nexporters:\n  xray:\n    type: xray\n    batch: { timeout: 20ms }\nroutes:\n  - { signals: [traces], to: [xray] }\n`,
+      `service:\n  admin: { endpoint: "127.0.0.1:0" }\nreceivers:\n  otlp:\n    http: { endpoint: "127.0.0.1:0" }\nexporters:\n  xray:\n    type: xray\n    batch: { timeout: 20ms }\nroutes:\n  - { signals: [traces], to: [xray] }\n`,
     );
     const child = spawn(process.execPath, [MAIN, 'run', '--config', config], {
       env: { PATH: process.env['PATH'] ?? '', ...AWS_ENV, AWS_ENDPOINT_URL_XRAY: xray.url, HOME: dir },

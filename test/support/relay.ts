@@ -8,17 +8,27 @@ export interface TestRelay {
   relay: Relay;
   stats: Stats;
   httpUrl: string;
+  /** The admin endpoint's base URL when `admin: true` was asked for and it listens, else "". */
+  adminUrl: string;
   grpcUrl: string;
   logs: ReturnType<typeof captureLogger>;
   stop: () => Promise<void>;
 }
 
+export interface StartRelayOptions {
+  /** Where a `debug` exporter writes (default: the process's stdout). */
+  stdout?: NodeJS.WritableStream;
+  /** Keep `service.admin` as the YAML says; by default it is turned off, so tests never bind the shared default port. */
+  admin?: boolean;
+}
+
 /** Starts a relay in-process on ephemeral loopback ports from a YAML config text. */
-export async function startRelay(yaml: string, env: NodeJS.ProcessEnv = {}): Promise<TestRelay> {
-  const config = parseConfig(yaml, { env, source: 'test.yaml' });
+export async function startRelay(yaml: string, env: NodeJS.ProcessEnv = {}, opts: StartRelayOptions = {}): Promise<TestRelay> {
+  const parsed = parseConfig(yaml, { env, source: 'test.yaml' });
+  const config = opts.admin ? parsed : { ...parsed, service: { ...parsed.service, admin: { ...parsed.service.admin, enabled: false } } };
   const logs = captureLogger('debug');
   const stats = new Stats();
-  const relay = new Relay(config, { log: logs.log, stats });
+  const relay = new Relay(config, { log: logs.log, stats, stdout: opts.stdout });
   await relay.start();
   const httpPort = relay.httpReceiver?.address?.port ?? 0;
   const grpcPort = relay.grpcReceiver?.port ?? 0;
@@ -27,6 +37,7 @@ export async function startRelay(yaml: string, env: NodeJS.ProcessEnv = {}): Pro
     stats,
     logs,
     httpUrl: `http://127.0.0.1:${httpPort}`,
+    adminUrl: relay.admin?.address ? `http://127.0.0.1:${relay.admin.address.port}` : '',
     grpcUrl: `http://127.0.0.1:${grpcPort}`,
     stop: () => relay.shutdown(),
   };

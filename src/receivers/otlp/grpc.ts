@@ -5,6 +5,7 @@ import { encodeResponse, encodeStatus } from '../../otlp/codec.ts';
 import type { Signal } from '../../otlp/signal.ts';
 import type { ExportHandler } from './handler.ts';
 import { parseHostPort } from './endpoint.ts';
+import { GrpcFrontDoor } from './sniff.ts';
 
 export interface GrpcReceiverSettings {
   endpoint: string;
@@ -27,6 +28,7 @@ export class OtlpGrpcReceiver {
   readonly #log: Logger;
   readonly #once: OnceLogger;
   #server: grpc.Server | undefined;
+  #door: GrpcFrontDoor | undefined;
   #port = 0;
 
   constructor(s: GrpcReceiverSettings, handler: ExportHandler, log: Logger) {
@@ -60,10 +62,25 @@ export class OtlpGrpcReceiver {
       server.addService(definition, { Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => this.#export(signal, call, cb) });
     }
     const { host, port } = parseHostPort(this.#s.endpoint);
-    const bindHost = host.includes(':') ? `[${host}]` : host;
-    this.#port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${bindHost}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-    );
+    // The port is a plain TCP listener that sniffs each connection, so HTTP/1 clients get told what is wrong.
+    const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    const door = new GrpcFrontDoor({
+      http2: (socket) => injector.injectConnection(socket),
+      http1: (method, path, userAgent) =>
+        this.#once.warn(
+          'http1-on-grpc',
+          { method, path, userAgent },
+          `an HTTP/1 client sent ${method} ${path} to the OTLP/gRPC port ${this.#port}: it needs HTTP/2. Use the OTLP/HTTP port (4318) for OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf or http/json, or set the protocol to grpc (said once)`,
+        ),
+      tls: () => this.#once.warn('tls-on-grpc', {}, `a TLS client connected to the OTLP/gRPC port ${this.#port}, which is plaintext: use an http:// endpoint or OTEL_EXPORTER_OTLP_INSECURE=true (said once)`),
+    });
+    try {
+      this.#port = await door.listen(host, port);
+    } catch (err) {
+      injector.destroy();
+      throw err;
+    }
+    this.#door = door;
     this.#server = server;
     this.#log.info({ endpoint: `${host}:${this.#port}` }, 'OTLP/gRPC receiver listening');
   }
@@ -72,6 +89,8 @@ export class OtlpGrpcReceiver {
     const server = this.#server;
     if (!server) return;
     this.#server = undefined;
+    await this.#door?.close();
+    this.#door = undefined;
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => server.forceShutdown(), 5000);
       server.tryShutdown(() => {

@@ -23,14 +23,21 @@ export const FULL_RETRY_AFTER_MS = 1000;
  * items, routing, and an all-or-nothing enqueue so a refused request leaves no copy anywhere.
  */
 export class ExportHandler {
-  readonly #router: Router<ExporterRunner>;
+  #router: Router<ExporterRunner>;
   readonly #stats: Stats;
   readonly #once: OnceLogger;
+  /** Sees every accepted request (the status page's sample of recent data); must stay cheap. */
+  tap: { offer(signal: Signal, bytes: Uint8Array, items: number): void } | undefined;
 
   constructor(router: Router<ExporterRunner>, log: Logger, stats: Stats) {
     this.#router = router;
     this.#stats = stats;
     this.#once = new OnceLogger(log);
+  }
+
+  /** Reload: later requests are routed by the new routes to the new runners. */
+  setRouter(router: Router<ExporterRunner>): void {
+    this.#router = router;
   }
 
   handle(signal: Signal, body: Uint8Array, format: Format, receiver: string): ExportResult {
@@ -65,6 +72,7 @@ export class ExportHandler {
           ? `some ${ITEM_NAME[signal]} match no route: they are accepted and dropped (counted in otlp_relay_router_unrouted_items_total; said once)`
           : `no route takes ${signal}: they are accepted and dropped (counted in otlp_relay_router_unrouted_items_total; said once); add a route with signals: [${signal}] to keep them`,
       );
+      this.tap?.offer(signal, bytes, scan.items);
       return partial ? { kind: 'ok', partial } : { kind: 'ok' };
     }
     const full = plan.find((p) => !p.dest.hasRoom(p.payload.bytes.byteLength));
@@ -75,6 +83,7 @@ export class ExportHandler {
     }
     for (const p of plan) p.dest.enqueue(p.payload);
     this.#stats.inc('otlp_relay_receiver_accepted_items_total', labels, scan.items);
+    this.tap?.offer(signal, bytes, scan.items);
     return partial ? { kind: 'ok', partial } : { kind: 'ok' };
   }
 }
