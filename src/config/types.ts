@@ -9,7 +9,7 @@ import type { FileConfig } from '../exporters/file/config.ts';
 import type { HoneycombConfig } from '../exporters/honeycomb/config.ts';
 import type { XrayConfig } from '../exporters/xray/config.ts';
 import type { CloudwatchLogsConfig } from '../exporters/cloudwatch_logs/config.ts';
-import type { RollbarConfig } from './pending.ts';
+import type { RollbarConfig } from '../exporters/rollbar/config.ts';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
@@ -47,7 +47,12 @@ export interface HttpReceiverConfig extends ListenConfig {
   readTimeout: number; // ms, whole request; default 30s
 }
 
-export type XrayReceiverConfig = ListenConfig;
+/** `receivers.xray`: the X-Ray daemon drop-in (UDP segments and TCP sampling on one port). */
+export interface XrayReceiverConfig extends ListenConfig {
+  forwardTo: string[]; // exporters of type xray that send every segment as received; YAML absent → every xray exporter
+  routeAsSpans: boolean; // also route each segment as OTLP spans (never to forwardTo); default false
+  sampling: 'auto' | 'proxy' | 'local'; // sampling calls: auto = proxied with AWS credentials, else the local Default rule; default auto
+}
 
 /** `receivers` absent in YAML → `{ otlp: { grpc: defaults, http: defaults } }`; otherwise only what is listed. */
 export interface ReceiversConfig {

@@ -7,6 +7,7 @@ import { createCloudwatchLogsClient } from './cloudwatch_logs/index.ts';
 import { DebugClient } from './debug/client.ts';
 import { FileClient } from './file/client.ts';
 import { HoneycombClient } from './honeycomb/client.ts';
+import { createRollbarClient } from './rollbar/index.ts';
 import { createXrayClient } from './xray/index.ts';
 
 export interface ClientContext {
@@ -36,7 +37,10 @@ export function createClient(name: string, cfg: ExporterConfig, ctx: ClientConte
       return createXrayClient(name, cfg, { log: ctx.log, stats: ctx.stats, userAgent: `otlp-relay/${VERSION}` });
     case 'cloudwatch_logs':
       return createCloudwatchLogsClient(name, cfg, { log: ctx.log, stats: ctx.stats });
+    case 'rollbar':
+      return createRollbarClient(name, cfg, { log: ctx.log, stats: ctx.stats });
     default:
-      throw new Error(`exporter "${name}": type "${cfg.type}" is not available in otlp-relay ${VERSION} yet`);
+      // Every type is handled; this guards configs built outside the loader.
+      throw new Error(`exporter "${name}": type "${(cfg as { type: string }).type}" is not available in otlp-relay ${VERSION}`);
   }
 }

@@ -10,7 +10,7 @@
  *      at Ns.Type.Caller()
  * https://learn.microsoft.com/dotnet/api/system.exception.tostring
  */
-import { lineNumber, splitHeader, splitLines } from './lines.ts';
+import { keepUnparsed, lineNumber, splitHeader, splitLines } from './lines.ts';
 import type { ParsedException, StackFrame } from './types.ts';
 
 const FRAME = /^[ \t]*at (.+)$/;
@@ -64,6 +64,7 @@ export function parseDotnet(text: string): ParsedException | undefined {
     if (MARKER.test(line)) continue;
     const frame = FRAME.exec(line);
     if (frame) chain[level]!.frames.push(dotnetFrame(frame[1]!));
+    else keepUnparsed(chain[level]!, line); // e.g. "Exception data:" and its entries
   }
   return chain[0];
 }

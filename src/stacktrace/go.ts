@@ -9,7 +9,7 @@
  * Only the first goroutine (the one that failed) is read. Go has no exception chaining in traces.
  * https://pkg.go.dev/runtime#Stack
  */
-import { lineNumber, openingParen, splitLines } from './lines.ts';
+import { keepUnparsed, lineNumber, openingParen, splitLines } from './lines.ts';
 import type { ParsedException, StackFrame } from './types.ts';
 
 const GOROUTINE = /^goroutine \d+ \[/;
@@ -50,7 +50,10 @@ export function parseGo(text: string): ParsedException | undefined {
       root.message = panic[1]!;
       continue;
     }
-    if (!inGoroutine) continue;
+    if (!inGoroutine) {
+      keepUnparsed(root, line); // "[signal SIGSEGV …]", a second panic line, log output before the trace
+      continue;
+    }
     if (line.trim() === '') {
       flush();
       continue;
@@ -65,7 +68,11 @@ export function parseGo(text: string): ParsedException | undefined {
       root.frames.push(frame);
       continue;
     }
-    if (/^\s/.test(line) || line.startsWith('...') || line.startsWith('[')) continue; // a cut location line, "...additional frames elided..."
+    if (line.startsWith('...')) continue; // "...additional frames elided..."
+    if (/^\s/.test(line) || line.startsWith('[')) {
+      keepUnparsed(root, line); // a location line that does not read as file:line
+      continue;
+    }
     flush();
     pending = functionName(line);
   }

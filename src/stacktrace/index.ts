@@ -7,10 +7,10 @@ import { parseDotnet } from './dotnet.ts';
 import { parseGo } from './go.ts';
 import { parseJava } from './java.ts';
 import { parsePython } from './python.ts';
-import type { ParsedException, StackFormat } from './types.ts';
+import type { ParsedException, ParseOptions, StackFormat } from './types.ts';
 import { parseV8 } from './v8.ts';
 
-export type { ParsedException, StackFormat, StackFrame } from './types.ts';
+export type { ParsedException, ParseOptions, StackFormat, StackFrame } from './types.ts';
 
 /** Stack traces longer than this are cut before parsing: bounded work for any input. */
 export const MAX_STACKTRACE_CHARS = 256 * 1024;
@@ -29,7 +29,7 @@ const LANGUAGE_FORMAT: Readonly<Record<string, StackFormat>> = {
   go: 'go',
 };
 
-const PARSERS: Readonly<Record<StackFormat, (text: string) => ParsedException | undefined>> = {
+const PARSERS: Readonly<Record<StackFormat, (text: string, options: ParseOptions) => ParsedException | undefined>> = {
   java: parseJava,
   python: parsePython,
   v8: parseV8,
@@ -79,18 +79,19 @@ function capDepth(e: ParsedException): ParsedException {
 
 /**
  * Parses a stack trace. `language` (telemetry.sdk.language) picks the format; when it is unknown,
- * or its parser finds no frame, the format is detected from the text.
+ * or its parser finds no frame, the format is detected from the text. Lines no rule understood are
+ * kept in `unparsed`; `options.source` keeps the source lines some runtimes print (Python).
  */
-export function parseStackTrace(text: string, language?: string): ParsedException | undefined {
+export function parseStackTrace(text: string, language?: string, options: ParseOptions = {}): ParsedException | undefined {
   const cut = text.length > MAX_STACKTRACE_CHARS;
   const input = cut ? text.slice(0, MAX_STACKTRACE_CHARS) : text;
   if (input.trim() === '') return undefined;
   const hinted = formatOfLanguage(language);
-  let parsed = hinted ? PARSERS[hinted](input) : undefined;
+  let parsed = hinted ? PARSERS[hinted](input, options) : undefined;
   if (!hasFrames(parsed)) {
     const detected = detectFormat(input);
     if (detected && detected !== hinted) {
-      const other = PARSERS[detected](input);
+      const other = PARSERS[detected](input, options);
       if (hasFrames(other)) parsed = other;
     }
   }

@@ -3,11 +3,11 @@
  *   pkg.Type: message            (the message may span lines)
  *   \tat pkg.Class.method(File.java:12)
  *   \t... 8 more
- *   \tSuppressed: …              (indented one level deeper: not part of the cause chain, skipped)
+ *   \tSuppressed: …              (indented one level deeper: not part of the cause chain; its header lines kept as text)
  *   Caused by: pkg.Other: message
  * https://docs.oracle.com/en/java/javase/17/docs/api/java.base/java/lang/Throwable.html#printStackTrace()
  */
-import { lineNumber, splitHeader, splitLines } from './lines.ts';
+import { keepUnparsed, lineNumber, splitHeader, splitLines } from './lines.ts';
 import type { ParsedException, StackFrame } from './types.ts';
 
 const FRAME = /^([ \t]*)at (.+)$/;
@@ -73,7 +73,10 @@ export function parseJava(text: string): ParsedException | undefined {
     }
     const caused = CAUSED_BY.exec(line);
     if (caused) {
-      if (caused[1]!.length > 0) continue; // inside a Suppressed block
+      if (caused[1]!.length > 0) {
+        keepUnparsed(current, line); // a suppressed exception's cause: said, not chained
+        continue;
+      }
       inSuppressed = false;
       closeHeader();
       const next: ParsedException = { frames: [] };
@@ -86,9 +89,11 @@ export function parseJava(text: string): ParsedException | undefined {
     if (SUPPRESSED.test(line)) {
       closeHeader();
       inSuppressed = true;
+      keepUnparsed(current, line); // suppressed exceptions are not part of the cause chain: kept as text
       continue;
     }
     if (collectingHeader) header.push(line);
+    else if (!inSuppressed) keepUnparsed(current, line);
   }
   closeHeader();
   return root;

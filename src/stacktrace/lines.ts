@@ -38,3 +38,15 @@ export function openingParen(text: string): number {
   }
   return -1;
 }
+
+/** Unparsed lines kept per exception, and characters kept per line: bounded memory for any input. */
+export const MAX_UNPARSED_LINES = 50;
+export const MAX_UNPARSED_LINE_CHARS = 500;
+
+/** Records a line no rule understood on `e` (blank lines are not worth keeping). */
+export function keepUnparsed(e: { unparsed?: string[] }, line: string): void {
+  const text = line.trimEnd();
+  if (text.trim() === '') return;
+  const list = (e.unparsed ??= []);
+  if (list.length < MAX_UNPARSED_LINES) list.push(text.length > MAX_UNPARSED_LINE_CHARS ? `${text.slice(0, MAX_UNPARSED_LINE_CHARS)}…` : text);
+}

@@ -10,8 +10,8 @@
  *   The above exception was the direct cause of the following exception:
  * https://docs.python.org/3/library/traceback.html
  */
-import { lineNumber, splitHeader, splitLines } from './lines.ts';
-import type { ParsedException, StackFrame } from './types.ts';
+import { keepUnparsed, lineNumber, splitHeader, splitLines } from './lines.ts';
+import type { ParsedException, ParseOptions, StackFrame } from './types.ts';
 
 const SEPARATORS = new Set([
   'The above exception was the direct cause of the following exception:',
@@ -23,10 +23,15 @@ const REPEATED = /^[ \t]+\[Previous line repeated (\d+) more times?\]$/;
 // Exception class names, qualified or not ("KeyError", "__main__.DatabaseError", "requests.exceptions.ConnectionError").
 const TYPE = /^[\p{L}_][\p{L}\p{N}_.]*$/u;
 
-function parseBlock(lines: string[]): ParsedException {
+// 3.11+ position markers under a source line ("^^^^", "~~~~^^^^").
+const MARKERS = /^[ \t]*[~^]+[ \t]*$/;
+
+function parseBlock(lines: string[], options: ParseOptions): ParsedException {
   const frames: StackFrame[] = [];
+  const unparsed: { unparsed?: string[] } = {};
   let omitted = 0;
   let header: string[] = [];
+  let last: StackFrame | undefined; // the frame whose source lines may follow
   for (const line of lines) {
     const frame = FRAME.exec(line);
     if (frame) {
@@ -35,6 +40,7 @@ function parseBlock(lines: string[]): ParsedException {
       if (n !== undefined) f.line = n;
       if (frame[3] !== undefined && frame[3] !== '') f.label = frame[3];
       frames.push(f);
+      last = f;
       header = []; // what came before a frame was not the exception line
       continue;
     }
@@ -45,22 +51,29 @@ function parseBlock(lines: string[]): ParsedException {
     }
     if (line.startsWith('Traceback (most recent call last)')) continue;
     // Source lines and ^^^ markers are indented; the exception line and its continuation are not.
-    if (header.length === 0 && (line === '' || /^\s/.test(line))) continue;
+    if (header.length === 0 && (line === '' || /^\s/.test(line))) {
+      if (line.trim() === '' || MARKERS.test(line)) continue;
+      if (last === undefined) keepUnparsed(unparsed, line); // indented text before any frame: not a source line
+      else if (options.source && last.code === undefined) last.code = line.trim();
+      continue;
+    }
+    last = undefined;
     header.push(line);
   }
   while (header.length > 0 && header.at(-1)!.trim() === '') header.pop();
   const parsed: ParsedException = { ...splitHeader(header.join('\n'), TYPE), frames: frames.reverse() };
   if (omitted > 0) parsed.omittedFrames = omitted;
+  if (unparsed.unparsed) parsed.unparsed = unparsed.unparsed;
   return parsed;
 }
 
-export function parsePython(text: string): ParsedException | undefined {
+export function parsePython(text: string, options: ParseOptions = {}): ParsedException | undefined {
   const blocks: string[][] = [[]];
   for (const line of splitLines(text)) {
     if (SEPARATORS.has(line.trim())) blocks.push([]);
     else blocks.at(-1)!.push(line);
   }
-  const parsed = blocks.map(parseBlock).filter((b) => b.frames.length > 0 || b.type !== undefined || b.message !== undefined);
+  const parsed = blocks.map((b) => parseBlock(b, options)).filter((b) => b.frames.length > 0 || b.type !== undefined || b.message !== undefined);
   // The last block is the exception raised; each earlier one caused the next.
   let head: ParsedException | undefined;
   for (const block of parsed) {

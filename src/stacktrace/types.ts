@@ -13,6 +13,8 @@ export interface StackFrame {
   column?: number;
   /** The function as printed, without Go's argument values ("Chained.handle", "new ActivityRepo", "main.(*App).Start"). */
   label?: string;
+  /** The source line the runtime printed under the frame (Python), only with `ParseOptions.source`. */
+  code?: string;
 }
 
 /** One exception of a chain, with its frames most recent call first whatever order the runtime printed. */
@@ -26,6 +28,14 @@ export interface ParsedException {
   cause?: ParsedException;
   /** The text ended mid-trace (OTel Go reads stacks into a fixed-size buffer). */
   truncated?: boolean;
+  /** Lines no rule of the format understood, verbatim (bounded: MAX_UNPARSED_LINES), so nothing printed is lost. */
+  unparsed?: string[];
+}
+
+/** What to keep beyond frames and chains. */
+export interface ParseOptions {
+  /** Keep the source line printed under each frame (Python's traceback) as `StackFrame.code`. */
+  source?: boolean;
 }
 
 /** The text formats the parsers know; several languages share one (PHP's OTel SDK prints Java's format). */

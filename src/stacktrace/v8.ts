@@ -4,14 +4,17 @@
  *   TypeError: message
  *       at label (path:line:col)
  *       at async path:line:col
- * and the `[cause]:` blocks that `util.inspect` prints for `new Error(msg, { cause })`.
+ * and the `[cause]:` blocks that `util.inspect` prints for `new Error(msg, { cause })` (with its
+ * "... N lines matching cause stack trace ..." for frames shared with the cause).
  * https://v8.dev/docs/stack-trace-api
  */
-import { lineNumber, openingParen, splitHeader, splitLines } from './lines.ts';
+import { keepUnparsed, lineNumber, openingParen, splitHeader, splitLines } from './lines.ts';
 import type { ParsedException, StackFrame } from './types.ts';
 
 const FRAME = /^[ \t]*at (.+)$/;
 const CAUSE = /^[ \t]*\[cause\]: (.*)$/;
+// util.inspect leaves out frames an error shares with its cause: "    ... 2 lines matching cause stack trace ...".
+const MATCHING_CAUSE = /^[ \t]*\.\.\. (\d{1,9}) lines? matching cause stack trace \.\.\.[ \t]*$/;
 const GECKO_FRAME = /^[ \t]*([^@\s]*)@(.+:\d+(?::\d+)?)$/;
 // "TypeError", "AxiosError", "Error [ERR_INVALID_ARG_TYPE]", "DOMException".
 const TYPE = /^[\p{L}_$][\p{L}\p{N}_$.]*(?: \[[A-Z0-9_]+\])?$/u;
@@ -68,6 +71,12 @@ export function parseV8(text: string): ParsedException | undefined {
       current.frames.push(v8Frame(frame[1]!));
       continue;
     }
+    const matching = MATCHING_CAUSE.exec(line);
+    if (matching) {
+      closeHeader();
+      current.omittedFrames = (current.omittedFrames ?? 0) + Number(matching[1]);
+      continue;
+    }
     const cause = CAUSE.exec(line);
     if (cause) {
       closeHeader();
@@ -85,7 +94,11 @@ export function parseV8(text: string): ParsedException | undefined {
       current.frames.push(gecko[1] ? { ...f, label: gecko[1] } : f);
       continue;
     }
-    if (collectingHeader && (header.length > 0 || line.trim() !== '')) header.push(line);
+    if (collectingHeader) {
+      if (header.length > 0 || line.trim() !== '') header.push(line);
+    } else if (line.trim() !== '}') {
+      keepUnparsed(current, line); // util.inspect's own properties ("code: 'ENOENT'"), anything else printed after the frames
+    }
   }
   closeHeader();
   return root.frames.length > 0 || root.type !== undefined || root.message !== undefined ? root : undefined;

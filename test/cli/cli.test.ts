@@ -35,7 +35,7 @@ test('validate: exit 0 for the shipped configs, 1 with every problem and its pat
   const ok = await cli(['validate', '--config', 'config/local.yaml']);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /valid/);
-  const cruddur = await cli(['validate', '--config', 'config/cruddur.yaml'], { HONEYCOMB_API_KEY: 'abcdefghijklmnopqrstuv' });
+  const cruddur = await cli(['validate', '--config', 'config/cruddur.yaml'], { HONEYCOMB_API_KEY: 'abcdefghijklmnopqrstuv', ROLLBAR_ACCESS_TOKEN: 'rollbar-token-0123456789abcdef' });
   assert.equal(cruddur.code, 0, cruddur.stderr);
 
   const dir = mkdtempSync(join(tmpdir(), 'relay-cli-'));

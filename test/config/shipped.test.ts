@@ -95,12 +95,31 @@ const XRAY = {
   annotationKeyDots: 'keep' as const,
 };
 
+const ROLLBAR_TOKEN = 'rollbar-token-0123456789abcdef';
+
+/** The Rollbar exporter as config/cruddur.yaml resolves it. */
+const ROLLBAR = {
+  name: 'rollbar',
+  type: 'rollbar' as const,
+  endpoint: 'https://api.rollbar.com/api/1/item/',
+  ...PIPELINE_DEFAULTS,
+  accessToken: ROLLBAR_TOKEN,
+  environment: 'development',
+  minSeverity: 17,
+  httpServerErrors: false,
+  itemsPerMinute: 60,
+  fingerprint: false,
+};
+
+/** The X-Ray daemon drop-in as config/cruddur.yaml resolves it: segments to the xray exporter as they are. */
+const XRAY_RECEIVER = { endpoint: '0.0.0.0:2000', forwardTo: ['xray'], routeAsSpans: false, sampling: 'auto' as const };
+
 describe('config/cruddur.yaml', () => {
-  it('resolves, with HONEYCOMB_API_KEY set, to the expected object', () => {
+  it('resolves, with HONEYCOMB_API_KEY and ROLLBAR_ACCESS_TOKEN set, to the expected object', () => {
     const expected: ResolvedConfig = {
       source: CRUDDUR,
       service: { logLevel: 'info', shutdownTimeout: 10_000, admin: { enabled: true, endpoint: '0.0.0.0:13133' } },
-      receivers: OTLP_RECEIVERS,
+      receivers: { ...OTLP_RECEIVERS, xray: XRAY_RECEIVER },
       exporters: {
         honeycomb: {
           name: 'honeycomb',
@@ -112,35 +131,37 @@ describe('config/cruddur.yaml', () => {
           headers: {},
         },
         xray: XRAY,
+        rollbar: ROLLBAR,
         cloudwatch: CLOUDWATCH,
       },
       routes: [
         { signals: ['traces', 'logs'], to: ['honeycomb'] },
         { signals: ['traces'], to: ['xray'] },
+        { signals: ['traces', 'logs'], match: { error: true }, to: ['rollbar'] },
         { signals: ['logs'], to: ['cloudwatch'] },
       ],
-      secrets: [HONEYCOMB_KEY],
+      secrets: [HONEYCOMB_KEY, ROLLBAR_TOKEN],
       warnings: [],
     };
-    assert.deepEqual(loadConfigFile(CRUDDUR, { HONEYCOMB_API_KEY: HONEYCOMB_KEY }), expected);
+    assert.deepEqual(loadConfigFile(CRUDDUR, { HONEYCOMB_API_KEY: HONEYCOMB_KEY, ROLLBAR_ACCESS_TOKEN: ROLLBAR_TOKEN }), expected);
   });
 
-  it('names the missing HONEYCOMB_API_KEY when it is not set', () => {
+  it('names the missing HONEYCOMB_API_KEY and ROLLBAR_ACCESS_TOKEN when they are not set', () => {
     assert.throws(() => loadConfigFile(CRUDDUR, {}), {
       name: 'ConfigError',
-      problems: ['exporters.honeycomb.api_key: environment variable HONEYCOMB_API_KEY is not set'],
+      problems: ['exporters.honeycomb.api_key: environment variable HONEYCOMB_API_KEY is not set', 'exporters.rollbar.access_token: environment variable ROLLBAR_ACCESS_TOKEN is not set'],
     });
   });
 
-  it('stays valid with the X-Ray, Rollbar and CloudWatch blocks uncommented (the placeholder schemas)', () => {
+  it('stays valid with its commented-out blocks uncommented', () => {
     const config = parseConfig(uncommentBlocks(readFileSync(CRUDDUR, 'utf8')), {
-      env: { HONEYCOMB_API_KEY: HONEYCOMB_KEY, ROLLBAR_ACCESS_TOKEN: 'rollbar-token-0123456789abcdef' },
+      env: { HONEYCOMB_API_KEY: HONEYCOMB_KEY, ROLLBAR_ACCESS_TOKEN: ROLLBAR_TOKEN },
     });
-    assert.deepEqual(config.receivers.xray, { endpoint: '0.0.0.0:2000' });
+    assert.deepEqual(config.receivers.xray, XRAY_RECEIVER);
     const { honeycomb: _honeycomb, ...others } = config.exporters;
     assert.deepEqual(others, {
       xray: XRAY,
-      rollbar: { name: 'rollbar', type: 'rollbar', ...PIPELINE_DEFAULTS, accessToken: 'rollbar-token-0123456789abcdef', environment: 'development' },
+      rollbar: ROLLBAR,
       cloudwatch: CLOUDWATCH,
     });
     assert.deepEqual(config.routes, [
@@ -149,7 +170,7 @@ describe('config/cruddur.yaml', () => {
       { signals: ['traces', 'logs'], match: { error: true }, to: ['rollbar'] },
       { signals: ['logs'], to: ['cloudwatch'] },
     ]);
-    assert.deepEqual(config.secrets, [HONEYCOMB_KEY, 'rollbar-token-0123456789abcdef']);
+    assert.deepEqual(config.secrets, [HONEYCOMB_KEY, ROLLBAR_TOKEN]);
     assert.deepEqual(config.warnings, []);
   });
 });
