@@ -8,6 +8,7 @@ import type { ExporterConfig, ResolvedConfig } from '../config/types.ts';
 import { scrub } from '../log.ts';
 import { checkCloudwatchLogs, checkXray } from './aws.ts';
 import { checkHoneycomb } from './honeycomb.ts';
+import { checkRollbar } from './rollbar.ts';
 import type { CheckResult } from './result.ts';
 
 export type { CheckResult } from './result.ts';
@@ -22,12 +23,7 @@ export async function checkExporter(ex: ExporterConfig, env: NodeJS.ProcessEnv =
     case 'cloudwatch_logs':
       return checkCloudwatchLogs(ex, env);
     case 'rollbar':
-      return {
-        ...base,
-        outcome: 'skipped',
-        summary: 'not checked: the Rollbar exporter is not built yet (issue 4); its check will use a call that creates no item',
-        details: [],
-      };
+      return checkRollbar(ex);
     case 'debug':
       return { ...base, outcome: 'ok', summary: 'writes to the console: nothing to check', details: [] };
     case 'file':
