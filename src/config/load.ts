@@ -8,9 +8,9 @@ import type { z } from 'zod';
 import type { Signal } from '../otlp/signal.ts';
 import { ConfigError, formatPath, formatProblem, type PathSegment, type Problem } from './errors.ts';
 import { substituteEnv, type Substitution } from './env.ts';
-import { checkPipeline, EXPORTER_TYPES, exporterKind, exporterSchema, isExporterType, type PipelineSettings } from './exporters.ts';
+import { checkPipeline, EXPORTER_TYPES, exporterKind, exporterSchema, isExporterType, resolvePipeline, type PipelineInput, type PipelineSettings } from './exporters.ts';
 import { describe, issuesToProblems, unknownKeyMessage } from './issues.ts';
-import { checkReceivers, receiversSchema } from './receivers.ts';
+import { checkReceivers, receiversSchema, resolveXrayReceiver } from './receivers.ts';
 import { routesSchema } from './routes.ts';
 import { collectSecrets, isPlainObject, scrub } from './secrets.ts';
 import { checkAdminPort, serviceSchema } from './service.ts';
@@ -116,9 +116,10 @@ class Loader {
     if (receivers !== undefined) this.problems.push(...checkReceivers(receivers, tree.receivers));
     if (service !== undefined && receivers !== undefined) this.problems.push(...checkAdminPort(service, receivers));
     const { exporters, types } = this.exporters(tree.exporters);
+    if (receivers?.xray !== undefined) this.problems.push(...resolveXrayReceiver(receivers.xray, types));
     const routes = tree.routes === undefined ? this.missingRoutes() : this.parse(routesSchema, tree.routes, ['routes']);
     this.checkRoutes(tree.routes, types);
-    this.adviseExporters(exporters, routes ?? []);
+    this.adviseExporters(exporters, routes ?? [], new Set(receivers?.xray?.forwardTo));
 
     const secrets = collectSecrets(tree.exporters);
     const problems = this.format(this.problems, secrets);
@@ -188,7 +189,7 @@ class Loader {
       if (type === undefined) continue;
       const parsed = this.parse(exporterSchema(type), settings, path) as (Record<string, unknown> & PipelineSettingsInput) | undefined;
       if (parsed === undefined) continue;
-      const pipeline: PipelineSettings = { timeoutMs: parsed.timeout, queue: parsed.queue, batch: parsed.batch, retry: parsed.retry };
+      const pipeline: PipelineSettings = resolvePipeline(parsed);
       const problems = checkPipeline(pipeline);
       this.problems.push(...problems.map((problem) => ({ path: [...path, ...problem.path], message: problem.message })));
       // The registry pairs each type with its settings type; TypeScript cannot follow that through the index, hence the cast.
@@ -260,10 +261,10 @@ class Loader {
   }
 
   /** Warnings that need the routes: unused exporters, and each type's own advice. */
-  private adviseExporters(exporters: Record<string, ExporterConfig>, routes: ResolvedRoute[]): void {
+  private adviseExporters(exporters: Record<string, ExporterConfig>, routes: ResolvedRoute[], fedByReceivers: ReadonlySet<string>): void {
     for (const [name, exporter] of Object.entries(exporters)) {
       const using = routes.filter((route) => route.to.includes(name));
-      if (using.length === 0) {
+      if (using.length === 0 && !fedByReceivers.has(name)) {
         this.warnings.push({ path: ['exporters', name], message: 'is not used by any route' });
         continue;
       }
@@ -283,12 +284,8 @@ class Loader {
   }
 }
 
-interface PipelineSettingsInput {
+interface PipelineSettingsInput extends PipelineInput {
   endpoint?: string;
-  timeout: number;
-  queue: PipelineSettings['queue'];
-  batch: PipelineSettings['batch'];
-  retry: PipelineSettings['retry'];
 }
 
 function toNumber(text: string): number | undefined {

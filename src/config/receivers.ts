@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Problem } from './errors.ts';
 import { compact, hostPort, orEmpty, splitHostPort, strictObject } from './schema.ts';
-import type { CorsConfig, GrpcReceiverConfig, HttpReceiverConfig, ListenConfig, ReceiversConfig } from './types.ts';
+import { didYouMean } from './suggest.ts';
+import type { CorsConfig, ExporterType, GrpcReceiverConfig, HttpReceiverConfig, ListenConfig, ReceiversConfig, XrayReceiverConfig } from './types.ts';
 import { bytes, duration } from './units.ts';
 
 const MiB = 2 ** 20;
@@ -59,7 +60,17 @@ const http = orEmpty(
 
 const otlp = orEmpty(strictObject({ grpc: grpc.optional(), http: http.optional() })).transform((parsed) => compact({ grpc: parsed.grpc, http: parsed.http }));
 
-const xray = orEmpty(strictObject({ endpoint: hostPort().prefault('0.0.0.0:2000') })).transform((parsed): ListenConfig => ({ endpoint: parsed.endpoint }));
+const xray = orEmpty(
+  strictObject({
+    endpoint: hostPort().prefault('0.0.0.0:2000'),
+    forward_to: z.array(z.string().min(1)).optional(),
+    route_as_spans: z.boolean().default(false),
+    sampling: z.enum(['auto', 'proxy', 'local']).default('auto'),
+  }),
+).transform(
+  // An absent forward_to means every exporter of type xray: resolveXrayReceiver fills it in once the exporters are known.
+  (parsed): XrayReceiverConfig => compact({ endpoint: parsed.endpoint, forwardTo: parsed.forward_to, routeAsSpans: parsed.route_as_spans, sampling: parsed.sampling }) as XrayReceiverConfig,
+);
 
 /** `receivers`: absent → OTLP over gRPC and HTTP on their defaults; present → only what is listed. */
 export const receiversSchema = strictObject({ otlp: otlp.optional(), xray: xray.optional() })
@@ -93,4 +104,37 @@ export function checkReceivers(receivers: ReceiversConfig, raw: unknown): Proble
 
 function isWildcard(host: string): boolean {
   return host === '' || host === '0.0.0.0' || host === '::';
+}
+
+/**
+ * `receivers.xray.forward_to`: the exporters that send each segment to X-Ray as it was received.
+ * Absent: every exporter of type xray. Each must be an xray exporter, and the segments must go somewhere.
+ */
+export function resolveXrayReceiver(xray: XrayReceiverConfig, types: ReadonlyMap<string, ExporterType | undefined>): Problem[] {
+  const problems: Problem[] = [];
+  const given = (xray as { forwardTo?: string[] }).forwardTo;
+  if (given === undefined) {
+    xray.forwardTo = [...types].filter(([, type]) => type === 'xray').map(([name]) => name);
+  } else {
+    const seen = new Set<string>();
+    given.forEach((name, i) => {
+      const path = ['receivers', 'xray', 'forward_to', i];
+      if (seen.has(name)) problems.push({ path, message: `"${name}" is listed twice` });
+      seen.add(name);
+      if (!types.has(name)) problems.push({ path, message: `no exporter named ${JSON.stringify(name)}${didYouMean(name, [...types.keys()])}` });
+      else {
+        const type = types.get(name);
+        if (type !== undefined && type !== 'xray') {
+          problems.push({ path, message: `exporter "${name}" is of type ${type}: forward_to sends segments to X-Ray as they are, so it takes exporters of type xray; set route_as_spans: true to send X-Ray segments to ${name} as spans` });
+        }
+      }
+    });
+  }
+  if (xray.forwardTo.length === 0 && !xray.routeAsSpans) {
+    problems.push({
+      path: ['receivers', 'xray'],
+      message: given === undefined ? 'has nowhere to send segments: add an exporter of type xray (segments go to X-Ray as they are), or set route_as_spans: true' : 'has nowhere to send segments: forward_to is empty and route_as_spans is false',
+    });
+  }
+  return problems;
 }

@@ -61,8 +61,17 @@ export interface ReceiversConfig {
 }
 
 export interface QueueConfig {
-  maxBytes: number; // default 64MiB
+  maxBytes: number; // default 64MiB in memory, 1GiB on disk
   consumers: number; // concurrent sends; default 2
+  overflow?: 'drop_oldest'; // absent: block (refuse new data with 429 / UNAVAILABLE and a retry delay)
+  disk?: DiskQueueConfig; // absent: type memory
+}
+
+/** `queue: { type: disk }`: a write-ahead log per exporter in `<dir>/<exporter name>/`. */
+export interface DiskQueueConfig {
+  dir: string; // as written: relative paths are relative to the working directory
+  fsync: 'always' | 'interval' | 'never'; // default always: the receiver answers after fdatasync
+  fsyncIntervalMs: number; // fsync: interval; default 1s
 }
 
 export interface BatchConfig {
@@ -75,7 +84,7 @@ export interface RetryConfig {
   enabled: boolean; // default true
   initialIntervalMs: number; // default 1s
   maxIntervalMs: number; // default 30s
-  maxElapsedMs: number; // default 300s; 0 = no limit
+  maxElapsedMs: number; // default 300s with a memory queue, 0 with a disk queue; 0 = no limit
 }
 
 /** Settings every exporter type takes (the generic pipeline wrappers read these). */

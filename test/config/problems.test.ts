@@ -219,8 +219,8 @@ describe('receivers', () => {
   it('present: only the listed protocols, an empty value meaning defaults', () => {
     const config = parseConfig(`receivers:\n  otlp:\n    grpc:\n${withExporters(DEBUG_OUT)}`, { env: {} });
     assert.deepEqual(config.receivers, { otlp: { grpc: { endpoint: '0.0.0.0:4317', maxRecvMsgSize: 20 * 2 ** 20 } } });
-    const xrayOnly = parseConfig(`receivers:\n  xray: {}\n${withExporters(DEBUG_OUT)}`, { env: {} });
-    assert.deepEqual(xrayOnly.receivers, { xray: { endpoint: '0.0.0.0:2000' } });
+    const xrayOnly = parseConfig(`receivers:\n  xray: { route_as_spans: true }\n${withExporters(DEBUG_OUT)}`, { env: {} });
+    assert.deepEqual(xrayOnly.receivers, { xray: { endpoint: '0.0.0.0:2000', forwardTo: [], routeAsSpans: true, sampling: 'auto' } });
   });
 
   it('resolves every HTTP setting', () => {

@@ -29,7 +29,7 @@ describe('routeWarnings: routes that can never match, or change nothing', () => 
     ],
     [
       'logs with only the X-Ray receiver',
-      'receivers:\n  xray: { endpoint: "127.0.0.1:2000" }\n',
+      'receivers:\n  xray: { endpoint: "127.0.0.1:2000", route_as_spans: true }\n',
       '  - { signals: [traces, logs], to: [a] }',
       ['routes[0]: never matches logs: no configured receiver takes logs (add receivers.otlp)'],
     ],

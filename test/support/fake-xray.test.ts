@@ -1,8 +1,9 @@
 /** The local X-Ray API refuses what the real one refuses: the tests that lean on it are only as good as it is. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { GetSamplingRulesCommand, GetSamplingTargetsCommand, XRayClient } from '@aws-sdk/client-xray';
 import { sdkApi } from '../../src/exporters/xray/client.ts';
-import { documentProblem, FakeXray } from './fake-xray.ts';
+import { documentProblem, FakeXray, RULES_MODIFIED_AT } from './fake-xray.ts';
 
 const CREDS = { accessKeyId: 'AKIAFAKETESTKEY00001', secretAccessKey: 'fake/test/secret/0000000000000000000000', region: 'eu-west-2' };
 const VALID = { name: 'backend-flask', id: '0123456789abcdef', trace_id: '1-6553f100-0123456789abcdef01234567', start_time: 1700000000.5, end_time: 1700000001 };
@@ -94,8 +95,10 @@ describe('the local X-Ray API', () => {
     const unsigned = await fetch(`${fake.url}/TraceSegments`, { method: 'POST', body: JSON.stringify({ TraceSegmentDocuments: [doc()] }) });
     assert.equal(unsigned.status, 403);
     assert.equal(unsigned.headers.get('x-amzn-errortype'), 'MissingAuthenticationTokenException');
-    const other = await fetch(`${fake.url}/GetSamplingRules`, { method: 'POST', body: '{}' });
+    const other = await fetch(`${fake.url}/TraceSummaries`, { method: 'POST', body: '{}' });
     assert.equal(other.status, 404);
+    const unsignedRules = await fetch(`${fake.url}/GetSamplingRules`, { method: 'POST', body: '{}' });
+    assert.equal(unsignedRules.status, 403, 'the sampling operations need a signature too');
   });
 
   test('at most 50 documents per call', async () => {
@@ -133,6 +136,37 @@ describe('the local X-Ray API', () => {
       assert.equal(fake.received.length, before + 1);
     } finally {
       process.env = saved;
+    }
+  });
+
+  test('the sampling operations speak what the AWS SDK speaks: rules, then targets for known rules, statistics checked', async () => {
+    fake.samplingRules = [{ RuleName: 'cruddur', Priority: 1, FixedRate: 0.5, ReservoirSize: 2, ServiceName: '*', ServiceType: '*', Host: '*', HTTPMethod: '*', URLPath: '*', ResourceARN: '*', Version: 1, Attributes: {} }];
+    const sdk = new XRayClient({ region: CREDS.region, endpoint: fake.url, credentials: CREDS, maxAttempts: 1 });
+    try {
+      const rules = await sdk.send(new GetSamplingRulesCommand({}));
+      assert.deepEqual(
+        rules.SamplingRuleRecords?.map((r) => [r.SamplingRule?.RuleName, r.SamplingRule?.FixedRate]),
+        [
+          ['cruddur', 0.5],
+          ['Default', 0.05],
+        ],
+      );
+      assert.equal(rules.SamplingRuleRecords?.[0]?.ModifiedAt?.getTime(), RULES_MODIFIED_AT * 1000);
+      const stat = { RuleName: 'cruddur', ClientID: 'c'.repeat(24), RequestCount: 4, SampledCount: 2, BorrowCount: 0, Timestamp: new Date() };
+      const targets = await sdk.send(new GetSamplingTargetsCommand({ SamplingStatisticsDocuments: [stat, { ...stat, RuleName: 'gone' }] }));
+      assert.deepEqual(
+        targets.SamplingTargetDocuments?.map((t) => [t.RuleName, t.FixedRate, t.ReservoirQuota, t.Interval]),
+        [['cruddur', 0.5, 2, 10]],
+      );
+      assert.deepEqual(
+        targets.UnprocessedStatistics?.map((u) => u.RuleName),
+        ['gone'],
+      );
+      await assert.rejects(sdk.send(new GetSamplingTargetsCommand({ SamplingStatisticsDocuments: [{ ...stat, ClientID: 'short' }] })), { name: 'InvalidRequestException' });
+      await assert.rejects(sdk.send(new GetSamplingTargetsCommand({ SamplingStatisticsDocuments: Array.from({ length: 26 }, () => stat) })), { name: 'InvalidRequestException' });
+    } finally {
+      sdk.destroy();
+      fake.samplingRules = [];
     }
   });
 });

@@ -4,12 +4,16 @@ import type { AddressInfo } from 'node:net';
 import { SignatureV4 } from '@smithy/signature-v4';
 
 /**
- * A local X-Ray API (PutTraceSegments only) that enforces the real one's rules: SigV4 signed for
- * service `xray` with the test credentials (recomputed with @smithy/signature-v4), POST /TraceSegments,
- * at most 50 documents per call, and each document checked against the segment document rules
+ * A local X-Ray API (PutTraceSegments, GetSamplingRules, GetSamplingTargets) that enforces the real
+ * one's rules: SigV4 signed for service `xray` with the test credentials (recomputed with
+ * @smithy/signature-v4), POST /TraceSegments with at most 50 documents per call, and each document
+ * checked against the segment document rules
  * (https://docs.aws.amazon.com/xray/latest/devguide/xray-api-segmentdocuments.html); invalid documents
  * come back in UnprocessedTraceSegments. It can throttle whole calls or single documents.
  * Like X-Ray, a document sent again with the same id replaces the earlier one.
+ * POST /GetSamplingRules answers `samplingRules`; POST /SamplingTargets checks the statistics
+ * documents (https://docs.aws.amazon.com/xray/latest/api/API_GetSamplingTargets.html) and answers a
+ * target for each known rule.
  */
 
 export interface TestCredentials {
@@ -114,8 +118,9 @@ export function documentProblem(text: string): Omit<Unprocessed, 'Id'> | undefin
           if (!Array.isArray(e['stack'])) return bad('InvalidCause', 'stack must be an array');
           for (const f of e['stack'] as unknown[]) {
             if (!isObject(f)) return bad('InvalidCause', 'stack frame must be an object');
-            if (f['line'] !== undefined && !Number.isInteger(f['line'])) return bad('InvalidCause', 'stack frame line must be an integer');
-            if ((f['path'] !== undefined && typeof f['path'] !== 'string') || (f['label'] !== undefined && typeof f['label'] !== 'string')) return bad('InvalidCause', 'stack frame path and label must be strings');
+            // null reads as absent: the X-Ray SDK for Node.js sends `"line": null` for frames it cannot place (ESM file: URLs, node internals).
+            if (f['line'] != null && !Number.isInteger(f['line'])) return bad('InvalidCause', 'stack frame line must be an integer');
+            if ((f['path'] != null && typeof f['path'] !== 'string') || (f['label'] != null && typeof f['label'] !== 'string')) return bad('InvalidCause', 'stack frame path and label must be strings');
           }
         }
       }
@@ -154,6 +159,33 @@ function amzDate(text: string): Date | undefined {
   return m ? new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!)) : undefined;
 }
 
+/** A sampling rule as GetSamplingRules returns it (API_SamplingRule.html). */
+export interface SamplingRule {
+  RuleName: string;
+  Priority: number;
+  FixedRate: number;
+  ReservoirSize: number;
+  ServiceName: string;
+  ServiceType: string;
+  Host: string;
+  HTTPMethod: string;
+  URLPath: string;
+  ResourceARN: string;
+  Version: number;
+  Attributes: Record<string, string>;
+}
+
+export interface SamplingCall {
+  operation: 'GetSamplingRules' | 'SamplingTargets';
+  body: unknown;
+  headers: http.IncomingHttpHeaders;
+}
+
+const MAX_STATISTICS_DOCUMENTS = 25;
+const CLIENT_ID = /^[0-9a-f]{24}$/;
+/** When the fake's rules last changed, as X-Ray reports it (epoch seconds). */
+export const RULES_MODIFIED_AT = 1_700_000_000;
+
 export interface Received {
   documents: string[];
   unprocessed: Unprocessed[];
@@ -178,6 +210,10 @@ export class FakeXray {
   readonly writes = new Map<string, number>();
   /** Distinct annotation keys per trace, to show the 50-per-trace rule holds. */
   readonly annotationKeys = new Map<string, Set<string>>();
+  /** What GetSamplingRules answers (besides X-Ray's Default rule, always last). */
+  samplingRules: SamplingRule[] = [];
+  /** Every sampling call it answered 200. */
+  readonly samplingCalls: SamplingCall[] = [];
   #server: http.Server | undefined;
 
   constructor(creds: TestCredentials) {
@@ -248,9 +284,12 @@ export class FakeXray {
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
     const path = (req.url ?? '').split('?')[0];
-    if (req.method !== 'POST' || path !== '/TraceSegments') return this.#refuse(res, 404, 'UnknownOperationException', `no operation at ${req.method} ${path}`);
+    const known = ['/TraceSegments', '/GetSamplingRules', '/SamplingTargets'];
+    if (req.method !== 'POST' || path === undefined || !known.includes(path)) return this.#refuse(res, 404, 'UnknownOperationException', `no operation at ${req.method} ${path}`);
     const auth = await this.#verifySignature(req, body);
     if (auth) return this.#refuse(res, auth.status, auth.type, auth.message);
+    if (path === '/GetSamplingRules') return this.#rules(req, res, body);
+    if (path === '/SamplingTargets') return this.#targets(req, res, body);
     const next = this.script.shift();
     if (next) return this.#refuse(res, next.status, next.type, next.message);
     if (this.throttleCalls > 0) {
@@ -298,5 +337,54 @@ export class FakeXray {
     }
     this.received.push({ documents: docs as string[], unprocessed, headers: req.headers });
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ UnprocessedTraceSegments: unprocessed }));
+  }
+
+  #allRules(): SamplingRule[] {
+    const fallback: SamplingRule = { RuleName: 'Default', Priority: 10000, FixedRate: 0.05, ReservoirSize: 1, ServiceName: '*', ServiceType: '*', Host: '*', HTTPMethod: '*', URLPath: '*', ResourceARN: '*', Version: 1, Attributes: {} };
+    return [...this.samplingRules, fallback];
+  }
+
+  #rules(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void {
+    let input: unknown;
+    try {
+      input = JSON.parse(body.toString('utf8') || '{}');
+    } catch {
+      return this.#refuse(res, 400, 'SerializationException', 'body is not JSON');
+    }
+    if (!isObject(input)) return this.#refuse(res, 400, 'InvalidRequestException', 'body must be a JSON object');
+    this.samplingCalls.push({ operation: 'GetSamplingRules', body: input, headers: req.headers });
+    const records = this.#allRules().map((r) => ({ SamplingRule: { ...r, RuleARN: `arn:aws:xray:${this.creds.region}:123456789012:sampling-rule/${r.RuleName}` }, CreatedAt: RULES_MODIFIED_AT, ModifiedAt: RULES_MODIFIED_AT }));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ SamplingRuleRecords: records }));
+  }
+
+  #targets(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void {
+    let input: unknown;
+    try {
+      input = JSON.parse(body.toString('utf8'));
+    } catch {
+      return this.#refuse(res, 400, 'SerializationException', 'body is not JSON');
+    }
+    const docs = isObject(input) ? input['SamplingStatisticsDocuments'] : undefined;
+    if (!Array.isArray(docs) || docs.length === 0) return this.#refuse(res, 400, 'InvalidRequestException', 'SamplingStatisticsDocuments is required');
+    if (docs.length > MAX_STATISTICS_DOCUMENTS) return this.#refuse(res, 400, 'InvalidRequestException', `SamplingStatisticsDocuments: at most ${MAX_STATISTICS_DOCUMENTS} items`);
+    for (const d of docs as unknown[]) {
+      if (!isObject(d) || typeof d['RuleName'] !== 'string' || typeof d['ClientID'] !== 'string' || !CLIENT_ID.test(d['ClientID'])) {
+        return this.#refuse(res, 400, 'InvalidRequestException', 'each statistics document needs a RuleName and a 24-hex-digit ClientID');
+      }
+      for (const k of ['RequestCount', 'SampledCount', 'Timestamp']) {
+        if (typeof d[k] !== 'number') return this.#refuse(res, 400, 'InvalidRequestException', `statistics document ${d['RuleName']}: ${k} is required`);
+      }
+    }
+    this.samplingCalls.push({ operation: 'SamplingTargets', body: input, headers: req.headers });
+    const rules = new Map(this.#allRules().map((r) => [r.RuleName, r]));
+    const now = Math.floor(Date.now() / 1000);
+    const targets = [];
+    const unprocessed = [];
+    for (const d of docs as Json[]) {
+      const rule = rules.get(d['RuleName'] as string);
+      if (rule) targets.push({ RuleName: rule.RuleName, FixedRate: rule.FixedRate, ReservoirQuota: rule.ReservoirSize, ReservoirQuotaTTL: now + 10, Interval: 10 });
+      else unprocessed.push({ RuleName: d['RuleName'], ErrorCode: '400', Message: 'Unknown rule' });
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ SamplingTargetDocuments: targets, LastRuleModification: RULES_MODIFIED_AT, UnprocessedStatistics: unprocessed }));
   }
 }

@@ -12,6 +12,7 @@ import type { ExportClient } from '../../pipeline/types.ts';
 import type { Stats } from '../../telemetry/stats.ts';
 import { AnnotationBudget } from './annotations.ts';
 import { classifyError, isRetryableSegmentError } from './classify.ts';
+import { unframeDocuments } from './documents.ts';
 import { MAX_DOCUMENTS_PER_CALL } from './limits.ts';
 import { translateRequest, type AdjustReason, type DropReason, type TranslatedDocument, type TranslateOptions, type Translation } from './translate.ts';
 
@@ -66,6 +67,8 @@ export interface XrayClientOptions {
   nowSeconds?: () => number;
   /** PutTraceSegments calls in flight per batch. */
   concurrency?: number;
+  /** What the batches hold: OTLP spans to translate (default), or framed segment documents to send as they are (documents.ts). */
+  input?: 'otlp' | 'documents';
 }
 
 /** A batch's documents not yet accepted, kept between the runner's attempts so a retry resends only those. */
@@ -114,6 +117,14 @@ export class XrayExportClient implements ExportClient {
   async send(signal: Signal, bytes: Uint8Array, items: number, abort: AbortSignal): Promise<Outcome> {
     if (signal !== 'traces') return permanent(`X-Ray takes traces only, not ${signal}`, items);
     let batch = this.#pending.get(bytes);
+    if (!batch && this.#o.input === 'documents') {
+      try {
+        batch = { remaining: unframeDocuments(bytes), delivered: 0, refused: 0, dropped: 0 };
+      } catch (err) {
+        return permanent(`could not read the queued segment documents: ${(err as Error).message}`, items);
+      }
+      this.#pending.set(bytes, batch);
+    }
     if (!batch) {
       let translation: Translation;
       try {

@@ -17,6 +17,15 @@ export interface XrayContext {
 }
 
 export function createXrayClient(name: string, cfg: ExporterCommon & XrayConfig, ctx: XrayContext): ExportClient {
+  return build(name, cfg, ctx, 'otlp');
+}
+
+/** The same exporter's settings and credentials for segment documents received by the X-Ray daemon drop-in, sent byte for byte. */
+export function createXrayDocumentClient(name: string, cfg: ExporterCommon & XrayConfig, ctx: XrayContext): ExportClient {
+  return build(name, cfg, ctx, 'documents');
+}
+
+function build(name: string, cfg: ExporterCommon & XrayConfig, ctx: XrayContext, input: 'otlp' | 'documents'): ExportClient {
   const env = ctx.env ?? process.env;
   // Credentials come from the AWS chain, not the config, so the config's secret list misses them.
   registerSecrets([env['AWS_SECRET_ACCESS_KEY'], env['AWS_SESSION_TOKEN']].filter((v): v is string => v !== undefined && v !== ''));
@@ -26,6 +35,7 @@ export function createXrayClient(name: string, cfg: ExporterCommon & XrayConfig,
     api,
     log: ctx.log,
     stats: ctx.stats ?? new Stats(),
+    input,
     translate: {
       indexedAttributes: cfg.indexedAttributes,
       indexAllAttributes: cfg.indexAllAttributes,
