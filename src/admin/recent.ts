@@ -49,6 +49,10 @@ export interface SamplingSettings {
 
 export const DEFAULT_SAMPLING: SamplingSettings = { perSecond: 20, burst: 40 };
 
+/** Requests decoded per second while nobody has looked at the page within WATCH_WINDOW_MS. */
+export const IDLE_PER_SECOND = 1;
+export const WATCH_WINDOW_MS = 60_000;
+
 export type Attributes = Record<string, string>;
 
 export interface SpanEventView {
@@ -196,6 +200,7 @@ export class RecentData {
   #refilledAt: number;
   #scheduled = false;
   #seq = 0;
+  #watchedAt = -Infinity;
   readonly #info = { decoded: 0, skippedRate: 0, skippedSize: 0 };
 
   constructor(sampling: SamplingSettings = DEFAULT_SAMPLING, now: () => number = Date.now) {
@@ -244,9 +249,16 @@ export class RecentData {
     }
   }
 
+  /** Someone is looking at the page (an /api call): sample at the full rate for a while. */
+  watched(): void {
+    this.#watchedAt = this.#now();
+  }
+
   #take(): boolean {
     const now = this.#now();
-    const { perSecond, burst } = this.#sampling;
+    const { burst } = this.#sampling;
+    // Unwatched, decode at a trickle: the page still has recent data when opened, and a busy relay pays almost nothing.
+    const perSecond = now - this.#watchedAt < WATCH_WINDOW_MS ? this.#sampling.perSecond : Math.min(IDLE_PER_SECOND, this.#sampling.perSecond);
     this.#tokens = Math.min(burst, this.#tokens + ((now - this.#refilledAt) / 1000) * perSecond);
     this.#refilledAt = now;
     if (this.#tokens < 1) return false;

@@ -102,6 +102,7 @@ export class AdminServer {
     const url = new URL(req.url ?? '/', 'http://admin');
     const path = url.pathname;
     const service = url.searchParams.get('service') || undefined;
+    if (path.startsWith('/api/')) this.#source.recent.watched();
     switch (path) {
       case '/':
       case '/index.html':

@@ -119,6 +119,7 @@ describe('RecentData sampling: the hot path only keeps a reference, within a rat
   test('requests beyond the burst are skipped until tokens refill; decoding waits for flush', () => {
     let now = 1_000_000;
     const ring = new RecentData({ perSecond: 2, burst: 3 }, () => now);
+    ring.watched();
     const req = traceRequest('svc', 1).bytes;
     for (let i = 0; i < 5; i++) ring.offer('traces', req, 1);
     assert.equal(ring.traces().length, 0, 'nothing is decoded on the request path');
@@ -128,6 +129,22 @@ describe('RecentData sampling: the hot path only keeps a reference, within a rat
     for (let i = 0; i < 3; i++) ring.offer('traces', traceRequest('svc', 1).bytes, 1);
     ring.flush();
     assert.deepEqual({ decoded: ring.sampling.decoded, skipped: ring.sampling.skippedRate }, { decoded: 5, skipped: 3 });
+  });
+
+  test('while nobody watches the page, the bucket refills at the idle trickle only', () => {
+    let now = 1_000_000;
+    const ring = new RecentData({ perSecond: 20, burst: 1 }, () => now);
+    const offer = () => ring.offer('traces', traceRequest('svc', 1).bytes, 1);
+    offer(); // the initial burst
+    now += 500; // half a second: 10 tokens when watched, half a token when idle
+    offer();
+    ring.flush();
+    assert.equal(ring.sampling.decoded, 1, 'idle: the second request waited for the trickle');
+    ring.watched();
+    now += 100; // two tokens at the full rate
+    offer();
+    ring.flush();
+    assert.equal(ring.sampling.decoded, 2, 'watched: the full rate');
   });
 
   test('metrics are not kept; a request larger than the cap is skipped and counted', () => {
