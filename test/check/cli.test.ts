@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ACCOUNT, FakeAwsCheck } from '../support/fake-aws-check.ts';
 import { FakeHoneycomb } from '../support/fake-honeycomb.ts';
+import { FakeRollbar } from '../support/fake-rollbar.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/otlp-relay.js', import.meta.url));
 const GOOD = 'abcdefghijklmnopqrstuv';
@@ -138,9 +139,19 @@ routes:
   });
 });
 
-test('otlp-relay check: Rollbar is listed as not checkable yet, without failing the run', async () => {
-  const r = await check(`exporters:\n  rollbar: { type: rollbar, access_token: "abc123abc123" }\n  console: { type: debug }\nroutes:\n  - { signals: [traces], to: [rollbar, console] }\n`);
-  assert.equal(r.code, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /rollbar \(rollbar\): skipped: not checked: the Rollbar exporter is not built yet \(issue 4\)/);
-  assert.match(r.stdout, /\(1 not checkable yet\)/);
+test('otlp-relay check: a Rollbar token is checked against the configured endpoint, creating no item', async () => {
+  const token = '0123456789abcdef0123456789abcdef';
+  const rb = await new FakeRollbar({ [token]: ['post_server_item'] }).start();
+  try {
+    const yaml = (t: string) => `exporters:\n  rollbar: { type: rollbar, access_token: "${t}", endpoint: "${rb.url}", environment: test }\n  console: { type: debug }\nroutes:\n  - { signals: [traces], to: [rollbar, console] }\n`;
+    const ok = await check(yaml(token));
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /rollbar \(rollbar\): ok: token accepted/);
+    const bad = await check(yaml('fedcba9876543210fedcba9876543210'));
+    assert.equal(bad.code, 1);
+    assert.ok(!bad.stdout.includes('fedcba9876543210'), 'the token is never printed');
+    assert.equal(rb.items.length, 0);
+  } finally {
+    await rb.stop();
+  }
 });
