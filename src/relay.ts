@@ -9,6 +9,7 @@ import { ExporterRunner } from './pipeline/exporter-runner.ts';
 import { ExportHandler } from './receivers/otlp/handler.ts';
 import { OtlpGrpcReceiver } from './receivers/otlp/grpc.ts';
 import { OtlpHttpReceiver } from './receivers/otlp/http.ts';
+import { XrayDaemon } from './receivers/xray/index.ts';
 import { describePlan, planReload, type ReloadPlan } from './reload/plan.ts';
 import { Router } from './router/router.ts';
 import { describeMatch, destinationOf, routeWarnings, summaryLine } from './startup/summary.ts';
@@ -43,6 +44,8 @@ export class Relay implements AdminSource {
   readonly runners = new Map<string, ExporterRunner>();
   httpReceiver: OtlpHttpReceiver | undefined;
   grpcReceiver: OtlpGrpcReceiver | undefined;
+  /** The X-Ray daemon drop-in: its receiver and the segment runners of the exporters it forwards to. */
+  xray: XrayDaemon | undefined;
   admin: AdminServer | undefined;
   readonly #handler: ExportHandler;
   readonly #opts: RelayOptions;
@@ -66,6 +69,7 @@ export class Relay implements AdminSource {
     this.#handler.tap = this.recent;
     this.httpReceiver = this.#makeHttpReceiver(config);
     this.grpcReceiver = this.#makeGrpcReceiver(config);
+    this.xray = this.#makeXray(config);
     if (config.service.admin.enabled) this.admin = new AdminServer(config.service.admin.endpoint, this, this.log);
     this.#warnings = [...config.warnings, ...routeWarnings(config)];
   }
@@ -106,12 +110,21 @@ export class Relay implements AdminSource {
     return g ? new OtlpGrpcReceiver({ endpoint: g.endpoint, maxRecvMsgBytes: g.maxRecvMsgSize }, this.#handler, this.log) : undefined;
   }
 
+  #makeXray(config: ResolvedConfig): XrayDaemon | undefined {
+    const x = config.receivers.xray;
+    return x ? new XrayDaemon(x, config.exporters, { log: this.log, stats: this.stats, handler: this.#handler, userAgent: `otlp-relay/${VERSION}` }) : undefined;
+  }
+
   async start(): Promise<void> {
     for (const w of this.#warnings) this.log.warn(w);
     for (const r of this.runners.values()) r.start();
+    this.xray?.startRunners();
     try {
+      // Disk queues recover their directory before any receiver takes data (a queue that cannot open fails the start).
+      await Promise.all([...this.runners.values(), ...(this.xray?.runners.values() ?? [])].map((r) => r.ready()));
       await this.httpReceiver?.start();
       await this.grpcReceiver?.start();
+      await this.xray?.start();
     } catch (err) {
       await this.shutdown();
       throw err;
@@ -150,6 +163,9 @@ export class Relay implements AdminSource {
     const h = this.config.receivers.otlp?.http;
     const addr = this.httpReceiver?.address;
     if (h) out.push({ name: 'otlp/http', endpoint: addr ? replacePort(h.endpoint, addr.port) : h.endpoint, listening: addr !== undefined });
+    const x = this.config.receivers.xray;
+    const xAddr = this.xray?.receiver.address;
+    if (x) out.push({ name: 'xray', endpoint: xAddr ? replacePort(x.endpoint, xAddr.port) : x.endpoint, listening: xAddr !== undefined });
     return out;
   }
 
@@ -269,11 +285,12 @@ export class Relay implements AdminSource {
     // 4. Move what replaced runners hold into their replacements; removed ones drain in the background.
     await Promise.all(
       plan.replaced.map(async (name) => {
-        const payloads = await previous.get(name)!.handOver(next.service.shutdownTimeout);
-        fresh.get(name)!.adopt(payloads);
+        // The old runner moves its data into the new one (a disk queue on the same directory is replayed by it instead).
+        await previous.get(name)!.handOver(next.service.shutdownTimeout, fresh.get(name)!);
       }),
     );
     for (const name of plan.removed) this.#retire(name, previous.get(name)!, next.service.shutdownTimeout);
+    if (XrayDaemon.needsRebuild(this.xray, next)) await this.#reloadXray(next);
     if (plan.admin) await this.#restartAdmin(next);
     const message = describePlan(plan);
     this.#lastReload = { at: new Date().toISOString(), result: 'applied', message };
@@ -282,6 +299,29 @@ export class Relay implements AdminSource {
     for (const w of this.#warnings) this.log.warn(w);
     this.log.info(`now running: ${this.summary()}`);
     return { applied: true, message, plan };
+  }
+
+  /**
+   * Rebuilds the X-Ray daemon drop-in (its settings or a forwarding exporter's changed): segments its
+   * runners hold move to the new ones, or drain to their old destination when no longer forwarded there.
+   * The port is released before it is bound again, so datagrams sent in between are lost.
+   */
+  async #reloadXray(next: ResolvedConfig): Promise<void> {
+    const old = this.xray;
+    const held = old ? await old.handOver(next.service.shutdownTimeout, new Set(next.receivers.xray?.forwardTo)) : new Map();
+    this.xray = this.#makeXray(next);
+    for (const runner of old?.runners.values() ?? []) {
+      if ([...(this.xray?.runners.values() ?? [])].some((r) => r.name === runner.name)) continue;
+      this.stats.removeGauge('otlp_relay_exporter_queue_bytes', { exporter: runner.name });
+      this.stats.removeGauge('otlp_relay_exporter_queue_capacity_bytes', { exporter: runner.name });
+    }
+    this.xray?.adopt(held);
+    this.xray?.startRunners();
+    try {
+      await this.xray?.start();
+    } catch (err) {
+      this.log.error({ err }, `the X-Ray receiver could not start on ${next.receivers.xray?.endpoint}: ${(err as Error).message}; segments are not received until a reload fixes it`);
+    }
   }
 
   /** Records a refused reload: said at error level with its reason; the running config is untouched. */
@@ -322,9 +362,9 @@ export class Relay implements AdminSource {
   shutdown(): Promise<void> {
     this.#stopping ??= (async () => {
       await this.#reloads;
-      await Promise.all([this.httpReceiver?.shutdown(), this.grpcReceiver?.shutdown()]);
+      await Promise.all([this.httpReceiver?.shutdown(), this.grpcReceiver?.shutdown(), this.xray?.stopReceiving()]);
       const deadline = this.config.service.shutdownTimeout;
-      await Promise.all([...this.runners.values()].map((r) => r.shutdown(deadline)));
+      await Promise.all([...[...this.runners.values()].map((r) => r.shutdown(deadline)), this.xray?.shutdown(deadline)]);
       await Promise.all(this.#retiring);
       await this.admin?.shutdown();
     })();

@@ -46,11 +46,29 @@ export function exporterKind(type: ExporterType): AnyExporterKind {
 
 const MiB = 2 ** 20;
 
+const DISK_ONLY = ['dir', 'fsync', 'fsync_interval'] as const;
+
 const queue = defaulted(
   strictObject({
-    max_bytes: bytes().default(64 * MiB),
+    type: z.enum(['memory', 'disk']).default('memory'),
+    max_bytes: bytes().optional(), // default 64MiB in memory, 1GiB on disk
     consumers: z.int().min(1).max(256).default(2),
-  }).transform((parsed): QueueConfig => ({ maxBytes: parsed.max_bytes, consumers: parsed.consumers })),
+    overflow: z.enum(['block', 'drop_oldest']).default('block'),
+    dir: z.string().trim().min(1).optional(),
+    fsync: z.enum(['always', 'interval', 'never']).optional(),
+    fsync_interval: duration().optional(),
+  })
+    .superRefine((q, ctx) => {
+      if (q.type === 'disk' && q.dir === undefined) ctx.addIssue({ code: 'custom', path: ['dir'], message: 'is required with type: disk: a directory that outlives the process (in a container, a volume)' });
+      if (q.type === 'memory') for (const key of DISK_ONLY) if (q[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'only applies to type: disk' });
+      if (q.fsync_interval !== undefined && q.fsync !== 'interval') ctx.addIssue({ code: 'custom', path: ['fsync_interval'], message: 'only applies to fsync: interval' });
+    })
+    .transform((parsed): QueueConfig => {
+      const out: QueueConfig = { maxBytes: parsed.max_bytes ?? (parsed.type === 'disk' ? 1024 * MiB : 64 * MiB), consumers: parsed.consumers };
+      if (parsed.overflow === 'drop_oldest') out.overflow = 'drop_oldest';
+      if (parsed.type === 'disk') out.disk = { dir: parsed.dir ?? '', fsync: parsed.fsync ?? 'always', fsyncIntervalMs: parsed.fsync_interval ?? 1_000 };
+      return out;
+    }),
 );
 
 const batch = defaulted(
@@ -66,9 +84,9 @@ const retry = defaulted(
     enabled: z.boolean().default(true),
     initial_interval: duration().default(1_000),
     max_interval: duration().default(30_000),
-    max_elapsed: duration({ min: 0 }).default(300_000),
+    max_elapsed: duration({ min: 0 }).optional(), // default: see resolvePipeline
   }).transform(
-    (parsed): RetryConfig => ({
+    (parsed): RetryInput => ({
       enabled: parsed.enabled,
       initialIntervalMs: parsed.initial_interval,
       maxIntervalMs: parsed.max_interval,
@@ -76,6 +94,26 @@ const retry = defaulted(
     }),
   ),
 );
+
+/** `retry` as parsed: `max_elapsed` stays unset until the queue type is known. */
+export type RetryInput = Omit<RetryConfig, 'maxElapsedMs'> & { maxElapsedMs: number | undefined };
+
+/** What the schema yields for the pipeline keys, before resolvePipeline. */
+export interface PipelineInput {
+  timeout: number;
+  queue: QueueConfig;
+  batch: BatchConfig;
+  retry: RetryInput;
+}
+
+/**
+ * Fills the defaults that depend on another key: `retry.max_elapsed` is 5 minutes with a memory queue
+ * and unlimited with a disk queue (the disk holds an outage; giving up would drop what it holds).
+ */
+export function resolvePipeline(parsed: PipelineInput): PipelineSettings {
+  const maxElapsedMs = parsed.retry.maxElapsedMs ?? (parsed.queue.disk ? 0 : 300_000);
+  return { timeoutMs: parsed.timeout, queue: parsed.queue, batch: parsed.batch, retry: { ...parsed.retry, maxElapsedMs } };
+}
 
 /** Keys every exporter type takes: the generic pipeline (timeout, queue, batch, retry) and `endpoint`. */
 export const commonExporterShape = {

@@ -6,7 +6,8 @@ export type Outcome =
   /** `rejected`: items the destination accepted the request but refused (OTLP partial_success). */
   | { kind: 'success'; rejected?: number; reason?: string }
   | { kind: 'retryable'; reason: string; afterMs?: number }
-  | { kind: 'permanent'; reason: string; rejected?: number };
+  /** `tooLarge`: refused for its size (413): the runner splits the batch and sends the halves. */
+  | { kind: 'permanent'; reason: string; rejected?: number; tooLarge?: boolean };
 
 export const SUCCESS: Outcome = Object.freeze({ kind: 'success' });
 
@@ -16,4 +17,9 @@ export function retryable(reason: string, afterMs?: number): Outcome {
 
 export function permanent(reason: string, rejected?: number): Outcome {
   return rejected === undefined ? { kind: 'permanent', reason } : { kind: 'permanent', reason, rejected };
+}
+
+/** The destination refused the request for its size: split it and try the halves. */
+export function tooLarge(reason: string, rejected?: number): Outcome {
+  return rejected === undefined ? { kind: 'permanent', reason, tooLarge: true } : { kind: 'permanent', reason, rejected, tooLarge: true };
 }

@@ -123,6 +123,21 @@ export class ByteQueue {
     return undefined;
   }
 
+  /** overflow: drop_oldest: removes the oldest queued entry (never one in flight) and gives its bytes back. */
+  dropOldest(): Payload | undefined {
+    let oldest: Entry[] | undefined;
+    for (const fifo of this.#fifos.values()) {
+      const head = fifo[0];
+      if (head && (oldest === undefined || head.enqueuedAt < oldest[0]!.enqueuedAt)) oldest = fifo;
+    }
+    const e = oldest?.shift();
+    if (!e) return undefined;
+    this.#queuedBytes -= e.bytes.byteLength;
+    this.#queuedItems -= e.items;
+    this.#used = Math.max(0, this.#used - e.bytes.byteLength);
+    return { signal: e.signal, bytes: e.bytes, items: e.items };
+  }
+
   /** Empties the queue (shutdown past its deadline), returning what was dropped per signal. */
   drain(): Batch[] {
     const out: Batch[] = [];

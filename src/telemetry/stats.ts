@@ -19,19 +19,27 @@ function keyOf(name: string, labels: Labels): string {
 /** HELP text of the counters and gauges the README documents; others get a generic one. */
 const HELP: Readonly<Record<string, string>> = {
   otlp_relay_receiver_accepted_items_total: 'Items accepted and queued, per receiver and signal',
-  otlp_relay_receiver_refused_items_total: 'Items refused (reason: invalid, queue_full)',
+  otlp_relay_receiver_refused_items_total: 'Items refused (reason: invalid, queue_full, disk_error)',
   otlp_relay_receiver_refused_requests_total: 'Requests refused (reason: invalid, too_large, not_found, ...)',
   otlp_relay_router_unrouted_items_total: 'Accepted items no route took',
   otlp_relay_exporter_enqueued_items_total: 'Items queued for an exporter',
   otlp_relay_exporter_sent_items_total: 'Items delivered',
   otlp_relay_exporter_failed_items_total: 'Items refused by the destination (reason: permanent, partial)',
-  otlp_relay_exporter_dropped_items_total: 'Items given up (reason: retry_exhausted, shutdown)',
+  otlp_relay_exporter_dropped_items_total: 'Items given up (reason: retry_exhausted, shutdown, drop_oldest, corrupt, disk_error)',
   otlp_relay_exporter_retries_total: 'Retried export requests',
   otlp_relay_exporter_requests_total: 'Export requests by outcome (success, retryable, permanent)',
   otlp_relay_exporter_batches_total: 'Batches delivered',
   otlp_relay_exporter_queue_bytes: 'Bytes held by the exporter queue (queued plus in flight)',
   otlp_relay_exporter_queue_capacity_bytes: 'The exporter queue budget in bytes',
   otlp_relay_config_reloads_total: 'Config reloads (result: applied, refused)',
+  otlp_relay_exporter_splits_total: 'Batches split in halves after the destination refused them as too large (413)',
+  otlp_relay_disk_queue_recovered_items_total: 'Items replayed from the disk queue at start',
+  otlp_relay_disk_queue_damaged_total: 'Damaged stretches of the disk queue skipped (kind: corrupt, torn_tail, ack, unreadable)',
+  otlp_relay_disk_queue_skipped_bytes_total: 'Bytes of the disk queue skipped as damaged at start',
+  otlp_relay_disk_queue_appends_total: 'Records written to the disk queue',
+  otlp_relay_disk_queue_fsyncs_total: 'fsyncs of disk queue segments (appends per fsync is the group-commit batching)',
+  otlp_relay_disk_queue_write_errors_total: 'Failed disk queue writes (code: ENOSPC, EIO, ...)',
+  otlp_relay_xray_sampling_requests_total: 'X-Ray SDK sampling calls by answer (proxied, local, refused, failed)',
 };
 
 /** The histograms, declared once: name → help, label names, buckets. */

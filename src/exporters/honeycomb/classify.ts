@@ -1,7 +1,7 @@
 import { REJECTED_FIELD, responseType } from '../../otlp/schema.ts';
 import type { Signal } from '../../otlp/signal.ts';
 import { parseRetryAfter } from '../../pipeline/retry-after.ts';
-import { permanent, retryable, SUCCESS, type Outcome } from '../../pipeline/outcome.ts';
+import { permanent, retryable, SUCCESS, tooLarge, type Outcome } from '../../pipeline/outcome.ts';
 
 /** Honeycomb's error text: a JSON `{"error": "..."}` / RFC 7807 `detail`, else the body as text, cut short. */
 export function errorText(body: string): string {
@@ -30,7 +30,7 @@ export function classify(status: number, headers: Record<string, string | string
   if (status === 408 || status >= 500) return retryable(`Honeycomb answered ${status}: ${text}`, after);
   if (status === 401) return permanent(`Honeycomb refused the API key (401): ${text}. Check the exporter's api_key (run \`otlp-relay check\`)`, items);
   if (status === 403) return permanent(`Honeycomb denied permission (403): ${text}. The key may lack the "Send Events" permission`, items);
-  if (status === 413) return permanent(`Honeycomb refused the request as too large (413): ${text}`, items);
+  if (status === 413) return tooLarge(`Honeycomb refused the request as too large (413): ${text}`, items); // the runner splits it
   return permanent(`Honeycomb answered ${status}: ${text}`, items);
 }
 

@@ -59,7 +59,7 @@ export class OtlpGrpcReceiver {
           responseDeserialize: identity,
         },
       };
-      server.addService(definition, { Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => this.#export(signal, call, cb) });
+      server.addService(definition, { Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => void this.#export(signal, call, cb) });
     }
     const { host, port } = parseHostPort(this.#s.endpoint);
     // The port is a plain TCP listener that sniffs each connection, so HTTP/1 clients get told what is wrong.
@@ -100,10 +100,10 @@ export class OtlpGrpcReceiver {
     });
   }
 
-  #export(signal: Signal, call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>): void {
+  async #export(signal: Signal, call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>): Promise<void> {
     let result;
     try {
-      result = this.#handler.handle(signal, call.request, 'protobuf', 'otlp/grpc');
+      result = await this.#handler.accept(signal, call.request, 'protobuf', 'otlp/grpc');
     } catch (err) {
       this.#log.error({ err }, 'internal error while handling an export request');
       cb({ code: grpc.status.INTERNAL, details: 'internal error in the relay' });

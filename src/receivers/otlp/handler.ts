@@ -5,6 +5,7 @@ import { OtlpDecodeError } from '../../otlp/errors.ts';
 import { ITEM_NAME, type Signal } from '../../otlp/signal.ts';
 import { scanRequest } from '../../otlp/wire.ts';
 import type { ExporterRunner } from '../../pipeline/exporter-runner.ts';
+import type { Payload } from '../../pipeline/types.ts';
 import type { Router } from '../../router/router.ts';
 import type { Stats } from '../../telemetry/stats.ts';
 
@@ -13,10 +14,16 @@ export type Format = 'protobuf' | 'json';
 export type ExportResult =
   | { kind: 'ok'; partial?: { rejected: number; message: string } }
   | { kind: 'invalid'; message: string }
-  | { kind: 'unavailable'; message: string; retryAfterMs: number };
+  /** `status` 503: a disk queue cannot write (ENOSPC, EIO); absent: a queue is full (429). */
+  | { kind: 'unavailable'; message: string; retryAfterMs: number; status?: 503 };
 
 /** How long a refused client is asked to wait: long enough for a batch to leave, short enough to keep latency low. */
 export const FULL_RETRY_AFTER_MS = 1000;
+
+type PartialResult = { rejected: number; message: string } | undefined;
+type Plan = Array<{ dest: ExporterRunner; payload: Payload }>;
+/** A request checked and routed, every target with room: what is left is to queue it. */
+type Routed = { kind: 'routed'; signal: Signal; bytes: Uint8Array; items: number; plan: Plan; partial: PartialResult; labels: { receiver: string; signal: Signal } };
 
 /**
  * One handler per signal, shared by every transport: strict decode, partial success for invalid
@@ -40,7 +47,29 @@ export class ExportHandler {
     this.#router = router;
   }
 
-  handle(signal: Signal, body: Uint8Array, format: Format, receiver: string): ExportResult {
+  /**
+   * Handles a request without waiting for disk queues to sync (the X-Ray daemon's datagrams, which
+   * nobody acknowledges). Receivers that answer a client use accept().
+   */
+  handle(signal: Signal, body: Uint8Array, format: Format, receiver: string, skip?: ReadonlySet<string>): ExportResult {
+    const r = this.#route(signal, body, format, receiver, skip);
+    return r.kind === 'routed' ? this.#commit(r) : r;
+  }
+
+  /**
+   * Handles a request and answers once it is safe to: at once when every target queues in memory
+   * (exactly as handle()), or once every disk queue among the targets has written (and synced, per
+   * its policy) its copy. If any copy cannot be written, no target keeps one and the client is told
+   * to retry (503 + retry delay).
+   */
+  accept(signal: Signal, body: Uint8Array, format: Format, receiver: string): ExportResult | Promise<ExportResult> {
+    const r = this.#route(signal, body, format, receiver, undefined);
+    if (r.kind !== 'routed') return r;
+    return r.plan.some((p) => p.dest.durable) ? this.#stageDurably(r) : this.#commit(r);
+  }
+
+  /** `skip`: exporters that must not get this data (the X-Ray receiver's spans skip the exporters that send the segment itself). */
+  #route(signal: Signal, body: Uint8Array, format: Format, receiver: string, skip: ReadonlySet<string> | undefined): ExportResult | Routed {
     const labels = { receiver, signal };
     let bytes: Uint8Array;
     let scan;
@@ -52,7 +81,7 @@ export class ExportHandler {
       this.#stats.inc('otlp_relay_receiver_refused_requests_total', { ...labels, reason: 'invalid' });
       return { kind: 'invalid', message: err.message };
     }
-    let partial: { rejected: number; message: string } | undefined;
+    let partial: PartialResult;
     if (scan.invalid > 0) {
       const cleaned = dropInvalid(signal, bytes);
       partial = { rejected: cleaned.rejected, message: `${cleaned.rejected} ${ITEM_NAME[signal]} rejected: ${cleaned.reason ?? scan.firstInvalidReason ?? 'invalid'}` };
@@ -60,9 +89,10 @@ export class ExportHandler {
       bytes = cleaned.bytes;
       scan = scanRequest(signal, bytes);
     }
-    if (scan.items === 0) return partial ? { kind: 'ok', partial } : { kind: 'ok' };
+    if (scan.items === 0) return ok(partial);
 
-    const plan = this.#router.plan(signal, bytes, scan);
+    const planned = this.#router.plan(signal, bytes, scan);
+    const plan = skip === undefined || skip.size === 0 ? planned : planned.filter((p) => !skip.has(p.dest.name));
     if (plan.length === 0) {
       this.#stats.inc('otlp_relay_router_unrouted_items_total', { signal }, scan.items);
       this.#once.warn(
@@ -73,17 +103,53 @@ export class ExportHandler {
           : `no route takes ${signal}: they are accepted and dropped (counted in otlp_relay_router_unrouted_items_total; said once); add a route with signals: [${signal}] to keep them`,
       );
       this.tap?.offer(signal, bytes, scan.items);
-      return partial ? { kind: 'ok', partial } : { kind: 'ok' };
+      return ok(partial);
     }
     const full = plan.find((p) => !p.dest.hasRoom(p.payload.bytes.byteLength));
-    if (full) {
-      this.#stats.inc('otlp_relay_receiver_refused_items_total', { ...labels, reason: 'queue_full' }, scan.items);
-      this.#once.warn(`full:${full.dest.name}`, { exporter: full.dest.name }, `the queue of exporter ${full.dest.name} is full: refusing new data with a retry delay until it drains (said once)`);
-      return { kind: 'unavailable', message: `the relay's queue for exporter "${full.dest.name}" is full; retry later`, retryAfterMs: FULL_RETRY_AFTER_MS };
-    }
-    for (const p of plan) p.dest.enqueue(p.payload);
-    this.#stats.inc('otlp_relay_receiver_accepted_items_total', labels, scan.items);
-    this.tap?.offer(signal, bytes, scan.items);
-    return partial ? { kind: 'ok', partial } : { kind: 'ok' };
+    if (full) return this.#refuse(full.dest, labels, scan.items);
+    return { kind: 'routed', signal, bytes, items: scan.items, plan, partial, labels };
   }
+
+  #refuse(dest: ExporterRunner, labels: { receiver: string; signal: Signal }, items: number, problem = dest.diskProblem): ExportResult {
+    if (problem !== undefined) {
+      this.#stats.inc('otlp_relay_receiver_refused_items_total', { ...labels, reason: 'disk_error' }, items);
+      this.#once.warn(`disk:${dest.name}:${problem}`, { exporter: dest.name }, `the disk queue of exporter ${dest.name} cannot take data (${problem}): refusing new data with a retry delay (said once)`);
+      return { kind: 'unavailable', message: `the relay's disk queue for exporter "${dest.name}" cannot write (${problem}); retry later`, retryAfterMs: FULL_RETRY_AFTER_MS, status: 503 };
+    }
+    this.#stats.inc('otlp_relay_receiver_refused_items_total', { ...labels, reason: 'queue_full' }, items);
+    this.#once.warn(`full:${dest.name}`, { exporter: dest.name }, `the queue of exporter ${dest.name} is full: refusing new data with a retry delay until it drains (said once)`);
+    return { kind: 'unavailable', message: `the relay's queue for exporter "${dest.name}" is full; retry later`, retryAfterMs: FULL_RETRY_AFTER_MS };
+  }
+
+  #commit(r: Routed): ExportResult {
+    for (const p of r.plan) p.dest.enqueue(p.payload);
+    this.#stats.inc('otlp_relay_receiver_accepted_items_total', r.labels, r.items);
+    this.tap?.offer(r.signal, r.bytes, r.items);
+    return ok(r.partial);
+  }
+
+  /** All or nothing across targets, with disk queues: every copy is written first, then all are committed together. */
+  async #stageDurably(r: Routed): Promise<ExportResult> {
+    const disk = r.plan.filter((p) => p.dest.durable);
+    const staged = disk.map((p) => p.dest.stage(p.payload));
+    const settled = await Promise.allSettled(staged.map((s) => s.durable));
+    const failed = settled.findIndex((x) => x.status === 'rejected');
+    // Memory targets are checked again: they may have filled while the disk synced.
+    const full = failed === -1 ? r.plan.find((p) => !p.dest.durable && !p.dest.hasRoom(p.payload.bytes.byteLength)) : undefined;
+    if (failed !== -1 || full) {
+      await Promise.all(staged.map((s) => s.abort())); // the copies written are acked before the client hears "retry"
+      if (full) return this.#refuse(full.dest, r.labels, r.items);
+      const reason = (settled[failed] as PromiseRejectedResult).reason as Error;
+      return this.#refuse(disk[failed]!.dest, r.labels, r.items, disk[failed]!.dest.diskProblem ?? reason.message);
+    }
+    for (const s of staged) s.commit();
+    for (const p of r.plan) if (!p.dest.durable) p.dest.enqueue(p.payload);
+    this.#stats.inc('otlp_relay_receiver_accepted_items_total', r.labels, r.items);
+    this.tap?.offer(r.signal, r.bytes, r.items);
+    return ok(r.partial);
+  }
+}
+
+function ok(partial: PartialResult): ExportResult {
+  return partial ? { kind: 'ok', partial } : { kind: 'ok' };
 }

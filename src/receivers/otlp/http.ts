@@ -140,7 +140,7 @@ export class OtlpHttpReceiver {
     }
     let result;
     try {
-      result = this.#handler.handle(signal, body, requestFormat, 'otlp/http');
+      result = await this.#handler.accept(signal, body, requestFormat, 'otlp/http');
     } catch (err) {
       this.#log.error({ err }, 'internal error while handling an export request');
       return this.#fail(res, 500, CODE.INTERNAL, 'internal error in the relay', requestFormat);
@@ -155,7 +155,7 @@ export class OtlpHttpReceiver {
         return this.#fail(res, 400, CODE.INVALID_ARGUMENT, result.message, requestFormat);
       case 'unavailable':
         res.setHeader('Retry-After', String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))));
-        return this.#fail(res, 429, CODE.UNAVAILABLE, result.message, requestFormat, result.retryAfterMs);
+        return this.#fail(res, result.status ?? 429, CODE.UNAVAILABLE, result.message, requestFormat, result.retryAfterMs);
     }
   }
 
