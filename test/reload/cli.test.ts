@@ -91,7 +91,7 @@ test('--watch: saving the file reloads it; saving an invalid one is refused', as
   writeFileSync(cfg, config(join(dir, 'a.jsonl')));
   const relay = await run(cfg, ['--watch']);
   try {
-    assert.match(relay.out(), /watching the config file/);
+    await waitFor(() => /watching the config file/.test(relay.out()), 20_000, 'the watcher'); // logged after the receivers start
     writeFileSync(cfg, config(join(dir, 'b.jsonl')));
     await waitFor(() => /config reloaded: replaced file/.test(relay.out()), 20_000, 'the reload');
     assert.match(relay.out(), /reloading the config \(file changed\)/);
