@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -95,9 +96,16 @@ export class FaultFs implements DiskFs {
   }
 }
 
-/** A fresh directory under the OS temp dir. */
-export function tempDir(prefix = 'otlp-relay-queue-'): Promise<string> {
-  return fsp.mkdtemp(path.join(os.tmpdir(), prefix));
+const made: string[] = [];
+process.once('exit', () => {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh directory under the OS temp dir, removed when the test process exits. */
+export async function tempDir(prefix = 'otlp-relay-queue-'): Promise<string> {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 /** A copy of a queue directory as it is now: what a process killed at this instant leaves behind. */
