@@ -3,9 +3,11 @@ import { readFileSync } from 'node:fs';
 import { decodeRequest, jsonToProtobuf } from '../../../src/otlp/codec.ts';
 import type { ExportLogsServiceRequest, ExportTraceServiceRequest } from '../../../src/otlp/types.ts';
 import type { TranslateOptions } from '../../../src/exporters/rollbar/translate.ts';
+import { anyValue, attributes, KIND, type Plain } from '../../support/otlp-json.ts';
+
+export { attributes, KIND } from '../../support/otlp-json.ts';
 
 export const TRACE = '6553f1000123456789abcdef01234567';
-export const KIND = { INTERNAL: 1, SERVER: 2, CLIENT: 3, PRODUCER: 4, CONSUMER: 5 } as const;
 
 export const OPTIONS: TranslateOptions = { minSeverity: 17, httpServerErrors: false, fingerprint: false, version: '0.0.0-test' };
 
@@ -14,19 +16,6 @@ export function fixture(name: string): string {
   return readFileSync(new URL(`../../stacktrace/fixtures/${name}`, import.meta.url), 'utf8');
 }
 
-type Plain = string | number | boolean | Plain[] | { [k: string]: Plain };
-
-function anyValue(v: Plain): Record<string, unknown> {
-  if (typeof v === 'string') return { stringValue: v };
-  if (typeof v === 'boolean') return { boolValue: v };
-  if (typeof v === 'number') return Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v };
-  if (Array.isArray(v)) return { arrayValue: { values: v.map(anyValue) } };
-  return { kvlistValue: { values: attributes(v) } };
-}
-
-export function attributes(o: Record<string, Plain>): Array<{ key: string; value: Record<string, unknown> }> {
-  return Object.entries(o).map(([key, v]) => ({ key, value: anyValue(v) }));
-}
 
 export interface SpanSpec {
   name?: string;

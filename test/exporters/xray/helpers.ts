@@ -2,25 +2,14 @@
 import { decodeRequest, jsonToProtobuf } from '../../../src/otlp/codec.ts';
 import type { ExportTraceServiceRequest } from '../../../src/otlp/types.ts';
 import type { TranslateOptions } from '../../../src/exporters/xray/translate.ts';
+import { attributes, KIND, type Plain } from '../../support/otlp-json.ts';
+
+export { attributes, KIND } from '../../support/otlp-json.ts';
 
 export const XRAY_TRACE = '6553f1000123456789abcdef01234567'; // starts with epoch 1700000000
 export const NOW = 1_700_000_100;
 
-export const KIND = { INTERNAL: 1, SERVER: 2, CLIENT: 3, PRODUCER: 4, CONSUMER: 5 } as const;
 
-type Plain = string | number | boolean | Plain[] | { [k: string]: Plain };
-
-function anyValue(v: Plain): Record<string, unknown> {
-  if (typeof v === 'string') return { stringValue: v };
-  if (typeof v === 'boolean') return { boolValue: v };
-  if (typeof v === 'number') return Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v };
-  if (Array.isArray(v)) return { arrayValue: { values: v.map(anyValue) } };
-  return { kvlistValue: { values: attributes(v) } };
-}
-
-export function attributes(o: Record<string, Plain>): Array<{ key: string; value: Record<string, unknown> }> {
-  return Object.entries(o).map(([key, v]) => ({ key, value: anyValue(v) }));
-}
 
 export interface SpanSpec {
   name?: string;
