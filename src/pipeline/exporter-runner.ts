@@ -11,7 +11,7 @@ import { DiskQueue, isDiskBatch, type FsyncPolicy, type RecoveryReport, type Sta
 import type { DiskFs } from './disk/fs.ts';
 import type { Outcome } from './outcome.ts';
 import { ByteQueue, type Batch, type BatchSettings } from './queue.ts';
-import type { ExportClient, Payload } from './types.ts';
+import { heldBytes, type BatchParts, type ExportClient, type Payload } from './types.ts';
 
 export interface QueueSettings {
   maxBytes: number;
@@ -148,6 +148,11 @@ export class ExporterRunner {
     this.#stats.gauge('otlp_relay_exporter_queue_capacity_bytes', { exporter: this.name }, () => this.#queue.maxBytes);
   }
 
+  /** Whether payloads should keep their sender's gzip (Payload.gzip): a memory queue whose client sends it on unchanged. */
+  get reusesGzip(): boolean {
+    return this.#disk === undefined && this.#client.reusesGzip === true;
+  }
+
   /** Whether this runner's queue is on disk: the receiver then answers only once the data is durable. */
   get durable(): boolean {
     return this.#disk !== undefined;
@@ -195,8 +200,9 @@ export class ExporterRunner {
       s.durable.catch((err: unknown) => this.#dropItems(p.signal, p.items, 'disk_error', `the disk queue could not write it: ${(err as Error).message}`));
       return;
     }
-    this.#makeRoom(p.bytes.byteLength);
-    this.#mem!.push(p, Date.now());
+    const q = p.gzip && !this.reusesGzip ? withoutGzip(p) : p;
+    this.#makeRoom(heldBytes(q));
+    this.#mem!.push(q, Date.now());
     this.#stats.inc('otlp_relay_exporter_enqueued_items_total', { exporter: this.name, signal: p.signal }, p.items);
     this.#onQueued();
   }
@@ -209,7 +215,7 @@ export class ExporterRunner {
   stage(p: Payload): Staged {
     if (!this.#disk) return { durable: DURABLE, commit: () => this.enqueue(p), abort: () => DURABLE };
     this.#makeRoom(p.bytes.byteLength);
-    const s = this.#disk.stage(p);
+    const s = this.#disk.stage(p.gzip ? withoutGzip(p) : p);
     return {
       durable: s.durable,
       commit: () => {
@@ -450,7 +456,7 @@ export class ExporterRunner {
       kept = (await this.#send(batch, Date.now())) === 'kept';
     } finally {
       if (this.#disk) this.#disk.finish(taken, kept);
-      else this.#mem!.release(taken.bytes);
+      else this.#mem!.release(taken.held ?? taken.bytes);
       this.#notify(); // room freed, or a worker may wait on a batch that is now due
     }
   }
@@ -459,6 +465,7 @@ export class ExporterRunner {
   async #send(batch: Batch, started: number): Promise<'done' | 'kept'> {
     const labels = { exporter: this.name, signal: batch.signal };
     const bytes = batch.parts.length === 1 ? batch.parts[0]! : Buffer.concat(batch.parts, batch.bytes);
+    const parts = batch.gzip && this.#client.reusesGzip ? { parts: batch.parts, gzip: batch.gzip } : undefined;
     let retryingCounted = false;
     try {
       for (let attempt = 0; ; attempt++) {
@@ -473,7 +480,7 @@ export class ExporterRunner {
           return 'done';
         }
         const sentAt = performance.now();
-        const outcome = await this.#attempt(batch.signal, bytes, batch.items);
+        const outcome = await this.#attempt(batch.signal, bytes, batch.items, parts);
         this.#stats.observe('otlp_relay_exporter_send_duration_seconds', { ...labels, outcome: outcome.kind }, (performance.now() - sentAt) / 1000);
         this.#lastOutcome = outcome.kind;
         this.#stats.inc('otlp_relay_exporter_requests_total', { ...labels, outcome: outcome.kind });
@@ -543,11 +550,11 @@ export class ExporterRunner {
     return 'kept';
   }
 
-  async #attempt(signal: Signal, bytes: Uint8Array, items: number): Promise<Outcome> {
+  async #attempt(signal: Signal, bytes: Uint8Array, items: number, parts: BatchParts | undefined): Promise<Outcome> {
     const timeout = AbortSignal.timeout(this.#s.timeoutMs);
     const signalAll = AbortSignal.any([timeout, this.#halt.signal]);
     try {
-      return await this.#client.send(signal, bytes, items, signalAll);
+      return await this.#client.send(signal, bytes, items, signalAll, parts);
     } catch (err) {
       if (timeout.aborted) return { kind: 'retryable', reason: `no answer within ${this.#s.timeoutMs} ms` };
       if (this.#halt.signal.aborted) return { kind: 'retryable', reason: 'aborted at the shutdown deadline' };
@@ -566,6 +573,10 @@ export class ExporterRunner {
     if (quiet) this.#once.warn(`drop:${reason}`, { signal, reason }, `${this.name} dropped ${ITEM_NAME[signal]}: ${text} (counted in otlp_relay_exporter_dropped_items_total{reason="${reason}"}; said once)`);
     else this.#log.warn({ signal, items, reason }, `${this.name} dropped ${items} ${ITEM_NAME[signal]}: ${text}`);
   }
+}
+
+function withoutGzip(p: Payload): Payload {
+  return { signal: p.signal, bytes: p.bytes, items: p.items };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Signal } from '../otlp/signal.ts';
-import type { Payload } from './types.ts';
+import { heldBytes, type Payload } from './types.ts';
 
 interface Entry extends Payload {
   enqueuedAt: number;
@@ -16,6 +16,10 @@ export interface Batch {
   parts: Uint8Array[];
   bytes: number;
   items: number;
+  /** The senders' gzip of each part, where kept (Payload.gzip); absent when no part has one. */
+  gzip?: Array<Uint8Array | undefined>;
+  /** Memory the batch holds in the queue's budget (bytes plus kept gzip); absent: `bytes`. */
+  held?: number;
 }
 
 /**
@@ -59,8 +63,8 @@ export class ByteQueue {
     let fifo = this.#fifos.get(p.signal);
     if (!fifo) this.#fifos.set(p.signal, (fifo = []));
     fifo.push({ ...p, enqueuedAt: now });
-    this.#used += p.bytes.byteLength;
-    this.#queuedBytes += p.bytes.byteLength;
+    this.#used += heldBytes(p);
+    this.#queuedBytes += heldBytes(p);
     this.#queuedItems += p.items;
   }
 
@@ -106,19 +110,23 @@ export class ByteQueue {
       if (!head) continue;
       if (!flush && now - head.enqueuedAt < this.#batch.timeoutMs && !this.#isFull(fifo)) continue;
       const parts: Uint8Array[] = [];
+      const gzip: Array<Uint8Array | undefined> = [];
       let items = 0;
       let bytes = 0;
+      let held = 0;
       while (fifo.length > 0) {
         const e = fifo[0]!;
         if (parts.length > 0 && (items + e.items > this.#batch.maxItems || bytes + e.bytes.byteLength > this.#batch.maxBytes)) break;
         fifo.shift();
         parts.push(e.bytes);
+        gzip.push(e.gzip);
         items += e.items;
         bytes += e.bytes.byteLength;
+        held += heldBytes(e);
       }
-      this.#queuedBytes -= bytes;
+      this.#queuedBytes -= held;
       this.#queuedItems -= items;
-      return { signal, parts, bytes, items };
+      return held === bytes ? { signal, parts, bytes, items } : { signal, parts, bytes, items, gzip, held };
     }
     return undefined;
   }
@@ -132,9 +140,9 @@ export class ByteQueue {
     }
     const e = oldest?.shift();
     if (!e) return undefined;
-    this.#queuedBytes -= e.bytes.byteLength;
+    this.#queuedBytes -= heldBytes(e);
     this.#queuedItems -= e.items;
-    this.#used = Math.max(0, this.#used - e.bytes.byteLength);
+    this.#used = Math.max(0, this.#used - heldBytes(e));
     return { signal: e.signal, bytes: e.bytes, items: e.items };
   }
 
@@ -146,10 +154,11 @@ export class ByteQueue {
       const parts = fifo.map((e) => e.bytes);
       const items = fifo.reduce((s, e) => s + e.items, 0);
       const bytes = parts.reduce((s, b) => s + b.byteLength, 0);
+      const held = fifo.reduce((s, e) => s + heldBytes(e), 0);
       fifo.length = 0;
-      this.#queuedBytes -= bytes;
+      this.#queuedBytes -= held;
       this.#queuedItems -= items;
-      this.#used = Math.max(0, this.#used - bytes);
+      this.#used = Math.max(0, this.#used - held);
       out.push({ signal, parts, bytes, items });
     }
     return out;

@@ -48,7 +48,13 @@ export class Router<T> {
     return (this.#targets.get(signal)?.length ?? 0) > 0;
   }
 
-  plan(signal: Signal, bytes: Uint8Array, scan: ScanResult): Array<{ dest: T; payload: Payload }> {
+  /** The destinations that get every item of the signal, whatever the request holds. */
+  unconditional(signal: Signal): T[] {
+    return (this.#targets.get(signal) ?? []).filter((t) => !t.specs).map((t) => t.dest);
+  }
+
+  /** `gzip`: the sender's gzip of exactly `bytes`, attached to the payloads that carry `bytes` unchanged. */
+  plan(signal: Signal, bytes: Uint8Array, scan: ScanResult, gzip?: Uint8Array): Array<{ dest: T; payload: Payload }> {
     const targets = this.#targets.get(signal);
     if (!targets || scan.items === 0) return [];
     const out: Array<{ dest: T; payload: Payload }> = [];
@@ -56,14 +62,14 @@ export class Router<T> {
     let decoded: Record<string, unknown> | undefined;
     for (const t of targets) {
       if (!t.specs) {
-        out.push({ dest: t.dest, payload: { signal, bytes, items: scan.items } });
+        out.push({ dest: t.dest, payload: gzip ? { signal, bytes, items: scan.items, gzip } : { signal, bytes, items: scan.items } });
         continue;
       }
       const specs = t.specs;
       if (specs.every(isResourceLevel)) {
         attrsBySlice ??= scan.resources.map((slice) => lookupFor(bytes, slice));
         const keep = scan.resources.filter((_, i) => specs.some((m) => resourceMatches(m, attrsBySlice![i]!)));
-        const payload = sliceConcat(signal, bytes, scan.resources, keep);
+        const payload = sliceConcat(signal, bytes, scan.resources, keep, gzip);
         if (payload) out.push({ dest: t.dest, payload });
         continue;
       }
@@ -80,10 +86,10 @@ function lookupFor(bytes: Uint8Array, slice: ResourceSlice): (k: string) => unkn
   return (k) => attrs[k];
 }
 
-function sliceConcat(signal: Signal, bytes: Uint8Array, all: readonly ResourceSlice[], keep: readonly ResourceSlice[]): Payload | undefined {
+function sliceConcat(signal: Signal, bytes: Uint8Array, all: readonly ResourceSlice[], keep: readonly ResourceSlice[], gzip: Uint8Array | undefined): Payload | undefined {
   if (keep.length === 0) return undefined;
   const items = keep.reduce((s, r) => s + r.items, 0);
-  if (keep.length === all.length) return { signal, bytes, items };
+  if (keep.length === all.length) return gzip ? { signal, bytes, items, gzip } : { signal, bytes, items };
   const parts = keep.map((r) => bytes.subarray(r.start, r.end));
   return { signal, bytes: Buffer.concat(parts), items };
 }

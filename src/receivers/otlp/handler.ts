@@ -5,7 +5,7 @@ import { OtlpDecodeError } from '../../otlp/errors.ts';
 import { ITEM_NAME, type Signal } from '../../otlp/signal.ts';
 import { scanRequest } from '../../otlp/wire.ts';
 import type { ExporterRunner } from '../../pipeline/exporter-runner.ts';
-import type { Payload } from '../../pipeline/types.ts';
+import { heldBytes, type Payload } from '../../pipeline/types.ts';
 import type { Router } from '../../router/router.ts';
 import type { Stats } from '../../telemetry/stats.ts';
 
@@ -52,7 +52,7 @@ export class ExportHandler {
    * nobody acknowledges). Receivers that answer a client use accept().
    */
   handle(signal: Signal, body: Uint8Array, format: Format, receiver: string, skip?: ReadonlySet<string>): ExportResult {
-    const r = this.#route(signal, body, format, receiver, skip);
+    const r = this.#route(signal, body, format, receiver, skip, undefined);
     return r.kind === 'routed' ? this.#commit(r) : r;
   }
 
@@ -62,14 +62,30 @@ export class ExportHandler {
    * its policy) its copy. If any copy cannot be written, no target keeps one and the client is told
    * to retry (503 + retry delay).
    */
-  accept(signal: Signal, body: Uint8Array, format: Format, receiver: string): ExportResult | Promise<ExportResult> {
-    const r = this.#route(signal, body, format, receiver, undefined);
+  accept(signal: Signal, body: Uint8Array, format: Format, receiver: string, gzip?: Uint8Array): ExportResult | Promise<ExportResult> {
+    const r = this.#route(signal, body, format, receiver, undefined, gzip);
     if (r.kind !== 'routed') return r;
     return r.plan.some((p) => p.dest.durable) ? this.#stageDurably(r) : this.#commit(r);
   }
 
-  /** `skip`: exporters that must not get this data (the X-Ray receiver's spans skip the exporters that send the segment itself). */
-  #route(signal: Signal, body: Uint8Array, format: Format, receiver: string, skip: ReadonlySet<string> | undefined): ExportResult | Routed {
+  /**
+   * A refusal decided before the body is read: a destination that takes every item of the signal
+   * has no room for even the compressed body, so reading, inflating and checking it would only make
+   * garbage (measured in docs/PERFORMANCE.md, S4). Undefined: read the body and accept() it.
+   */
+  refuseEarly(signal: Signal, receiver: string, bodyBytes: number): ExportResult | undefined {
+    for (const dest of this.#router.unconditional(signal)) {
+      if (dest.hasRoom(bodyBytes)) continue;
+      return this.#refuse(dest, { receiver, signal }, 0);
+    }
+    return undefined;
+  }
+
+  /**
+   * `skip`: exporters that must not get this data (the X-Ray receiver's spans skip the exporters that send the segment itself).
+   * `gzip`: the sender's gzip of `body`, kept for destinations that send it on unchanged.
+   */
+  #route(signal: Signal, body: Uint8Array, format: Format, receiver: string, skip: ReadonlySet<string> | undefined, gzip: Uint8Array | undefined): ExportResult | Routed {
     const labels = { receiver, signal };
     let bytes: Uint8Array;
     let scan;
@@ -91,8 +107,11 @@ export class ExportHandler {
     }
     if (scan.items === 0) return ok(partial);
 
-    const planned = this.#router.plan(signal, bytes, scan);
+    // The sender's gzip is of the body as sent: it is kept only while the bytes are exactly that body.
+    const keepGzip = gzip !== undefined && bytes === body && this.#router.unconditional(signal).some((d) => d.reusesGzip);
+    const planned = this.#router.plan(signal, bytes, scan, keepGzip ? gzip : undefined);
     const plan = skip === undefined || skip.size === 0 ? planned : planned.filter((p) => !skip.has(p.dest.name));
+    if (keepGzip) for (const p of plan) if (p.payload.gzip && !p.dest.reusesGzip) p.payload = { signal, bytes: p.payload.bytes, items: p.payload.items };
     if (plan.length === 0) {
       this.#stats.inc('otlp_relay_router_unrouted_items_total', { signal }, scan.items);
       this.#once.warn(
@@ -105,18 +124,21 @@ export class ExportHandler {
       this.tap?.offer(signal, bytes, scan.items);
       return ok(partial);
     }
-    const full = plan.find((p) => !p.dest.hasRoom(p.payload.bytes.byteLength));
+    const full = plan.find((p) => !p.dest.hasRoom(heldBytes(p.payload)));
     if (full) return this.#refuse(full.dest, labels, scan.items);
     return { kind: 'routed', signal, bytes, items: scan.items, plan, partial, labels };
   }
 
+  /** Counted per request, and per item when known (`items` 0: refused before the body was read). */
   #refuse(dest: ExporterRunner, labels: { receiver: string; signal: Signal }, items: number, problem = dest.diskProblem): ExportResult {
     if (problem !== undefined) {
-      this.#stats.inc('otlp_relay_receiver_refused_items_total', { ...labels, reason: 'disk_error' }, items);
+      this.#stats.inc('otlp_relay_receiver_refused_requests_total', { ...labels, reason: 'disk_error' });
+      if (items > 0) this.#stats.inc('otlp_relay_receiver_refused_items_total', { ...labels, reason: 'disk_error' }, items);
       this.#once.warn(`disk:${dest.name}:${problem}`, { exporter: dest.name }, `the disk queue of exporter ${dest.name} cannot take data (${problem}): refusing new data with a retry delay (said once)`);
       return { kind: 'unavailable', message: `the relay's disk queue for exporter "${dest.name}" cannot write (${problem}); retry later`, retryAfterMs: FULL_RETRY_AFTER_MS, status: 503 };
     }
-    this.#stats.inc('otlp_relay_receiver_refused_items_total', { ...labels, reason: 'queue_full' }, items);
+    this.#stats.inc('otlp_relay_receiver_refused_requests_total', { ...labels, reason: 'queue_full' });
+    if (items > 0) this.#stats.inc('otlp_relay_receiver_refused_items_total', { ...labels, reason: 'queue_full' }, items);
     this.#once.warn(`full:${dest.name}`, { exporter: dest.name }, `the queue of exporter ${dest.name} is full: refusing new data with a retry delay until it drains (said once)`);
     return { kind: 'unavailable', message: `the relay's queue for exporter "${dest.name}" is full; retry later`, retryAfterMs: FULL_RETRY_AFTER_MS };
   }
@@ -135,7 +157,7 @@ export class ExportHandler {
     const settled = await Promise.allSettled(staged.map((s) => s.durable));
     const failed = settled.findIndex((x) => x.status === 'rejected');
     // Memory targets are checked again: they may have filled while the disk synced.
-    const full = failed === -1 ? r.plan.find((p) => !p.dest.durable && !p.dest.hasRoom(p.payload.bytes.byteLength)) : undefined;
+    const full = failed === -1 ? r.plan.find((p) => !p.dest.durable && !p.dest.hasRoom(heldBytes(p.payload))) : undefined;
     if (failed !== -1 || full) {
       await Promise.all(staged.map((s) => s.abort())); // the copies written are acked before the client hears "retry"
       if (full) return this.#refuse(full.dest, r.labels, r.items);

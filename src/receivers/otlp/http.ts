@@ -5,9 +5,9 @@ import { OnceLogger } from '../../log.ts';
 import { encodeResponse, encodeStatus } from '../../otlp/codec.ts';
 import type { Signal } from '../../otlp/signal.ts';
 import type { Stats } from '../../telemetry/stats.ts';
-import { BodyError, readBody } from './body.ts';
+import { BodyError, readBody, type Body } from './body.ts';
 import { Cors, type CorsSettings } from './cors.ts';
-import type { ExportHandler, Format } from './handler.ts';
+import type { ExportHandler, ExportResult, Format } from './handler.ts';
 import { parseHostPort } from './endpoint.ts';
 
 export interface HttpReceiverSettings {
@@ -127,7 +127,13 @@ export class OtlpHttpReceiver {
       this.#count(signal, 'unsupported_media_type');
       return this.#fail(res, 415, CODE.INVALID_ARGUMENT, `unsupported Content-Type "${req.headers['content-type'] ?? ''}": send application/x-protobuf or application/json`, 'json');
     }
-    let body: Buffer;
+    const declared = Number(req.headers['content-length']);
+    const early = this.#handler.refuseEarly(signal, 'otlp/http', Number.isFinite(declared) && declared > 0 ? declared : 1);
+    if (early) {
+      req.resume(); // the body is discarded unread (no inflate, no garbage); the connection stays usable
+      return this.#answer(res, signal, early, requestFormat, req);
+    }
+    let body: Body;
     try {
       body = await readBody(req, this.#s.maxRequestBodyBytes);
     } catch (err) {
@@ -140,11 +146,15 @@ export class OtlpHttpReceiver {
     }
     let result;
     try {
-      result = await this.#handler.accept(signal, body, requestFormat, 'otlp/http');
+      result = await this.#handler.accept(signal, body.bytes, requestFormat, 'otlp/http', body.gzip);
     } catch (err) {
       this.#log.error({ err }, 'internal error while handling an export request');
       return this.#fail(res, 500, CODE.INTERNAL, 'internal error in the relay', requestFormat);
     }
+    this.#answer(res, signal, result, requestFormat, req);
+  }
+
+  #answer(res: http.ServerResponse, signal: Signal, result: ExportResult, requestFormat: Format, req: http.IncomingMessage): void {
     switch (result.kind) {
       case 'ok':
         this.#head(res, 200, requestFormat);

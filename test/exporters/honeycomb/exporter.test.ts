@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import zlib from 'node:zlib';
+import { encodeRequest } from '../../../src/otlp/codec.ts';
 import { FakeHoneycomb } from '../../support/fake-honeycomb.ts';
 import { logsRequest, post, traceRequest } from '../../support/otlp.ts';
 import { startRelay, waitFor } from '../../support/relay.ts';
@@ -73,6 +75,71 @@ test('a classic key sends its dataset; logs and traces go to their own paths', a
     await waitFor(() => hc.spans().length === 1 && hc.logRecords().length === 2, 5000, 'both signals');
     assert.ok(hc.received.every((x) => x.headers['x-honeycomb-dataset'] === 'cruddur'));
     assert.equal(hc.refused.length, 0);
+  } finally {
+    await r.stop();
+    await hc.stop();
+  }
+});
+
+/** A long batch timeout, so requests sent together leave in one batch. */
+function batchingConfig(url: string): string {
+  return `
+receivers:
+  otlp:
+    http: { endpoint: "127.0.0.1:0" }
+exporters:
+  honeycomb:
+    type: honeycomb
+    api_key: ${GOOD}
+    endpoint: ${url}
+    batch: { timeout: 300ms }
+routes:
+  - { signals: [traces], to: [honeycomb] }
+`;
+}
+
+const hexIds = (spans: Array<Record<string, unknown>>) => new Set(spans.map((s) => Buffer.from(s['spanId'] as Uint8Array).toString('hex')));
+
+test("the app's gzip goes to Honeycomb byte for byte; the rest of the batch is compressed here, as further gzip members", async () => {
+  const hc = await new FakeHoneycomb([GOOD]).start();
+  const r = await startRelay(batchingConfig(hc.url));
+  try {
+    const [a, b, c] = [traceRequest('api', 4), traceRequest('api', 5), traceRequest('web', 6)];
+    const gzA = zlib.gzipSync(a.bytes, { level: 9 });
+    const gzB = zlib.gzipSync(b.bytes, { level: 9 });
+    const replies = await Promise.all([
+      post(r.httpUrl, '/v1/traces', gzA, { 'content-encoding': 'gzip' }),
+      post(r.httpUrl, '/v1/traces', c.bytes),
+      post(r.httpUrl, '/v1/traces', gzB, { 'content-encoding': 'gzip' }),
+    ]);
+    assert.deepEqual(replies.map((x) => x.status), [200, 200, 200]);
+    await waitFor(() => hc.spans().length === 15, 5000, 'all 15 spans');
+    assert.equal(hc.received.length, 1, 'one batch');
+    const got = hc.received[0]!;
+    assert.equal(got.headers['content-encoding'], 'gzip');
+    assert.ok(got.wire.includes(gzA) && got.wire.includes(gzB), 'the senders\' gzip members are in the body unchanged');
+    assert.ok(got.wire.length > gzA.length + gzB.length, 'and the identity request was compressed into a member of its own');
+    const ids = hexIds(hc.spans());
+    for (const id of [...a.spanIds, ...b.spanIds, ...c.spanIds]) assert.ok(ids.has(id), `span ${id} delivered`);
+  } finally {
+    await r.stop();
+    await hc.stop();
+  }
+});
+
+test('a request the relay changed (an invalid span dropped) is compressed again, never passed through', async () => {
+  const hc = await new FakeHoneycomb([GOOD]).start();
+  const r = await startRelay(batchingConfig(hc.url));
+  try {
+    const span = (spanId: Buffer) => ({ traceId: Buffer.alloc(16, 7), spanId, name: 'checkout', startTimeUnixNano: 1n, endTimeUnixNano: 2n });
+    const bytes = encodeRequest('traces', { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans: [span(Buffer.alloc(8, 1)), span(Buffer.alloc(3, 1))] }] }] });
+    const gz = zlib.gzipSync(bytes, { level: 9 });
+    const reply = await post(r.httpUrl, '/v1/traces', gz, { 'content-encoding': 'gzip' });
+    assert.equal(reply.status, 200);
+    await waitFor(() => hc.spans().length === 1, 5000, 'the valid span');
+    const wire = hc.received[0]!.wire;
+    assert.ok(!wire.includes(gz), 'the original gzip holds the invalid span: not sent');
+    assert.equal(zlib.gunzipSync(wire).length < bytes.length, true, 'what was sent is the cleaned request');
   } finally {
     await r.stop();
     await hc.stop();
