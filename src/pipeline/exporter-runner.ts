@@ -464,8 +464,9 @@ export class ExporterRunner {
   /** Sends one batch until it is done (delivered, refused for good, split, dropped) or kept (hand-over, disk shutdown). */
   async #send(batch: Batch, started: number): Promise<'done' | 'kept'> {
     const labels = { exporter: this.name, signal: batch.signal };
-    const bytes = batch.parts.length === 1 ? batch.parts[0]! : Buffer.concat(batch.parts, batch.bytes);
     const parts = batch.gzip && this.#client.reusesGzip ? { parts: batch.parts, gzip: batch.gzip } : undefined;
+    // Every part still has its sender's gzip: the client sends those, so copying megabytes into one buffer is waste.
+    const bytes = parts?.gzip.every((g) => g !== undefined) ? NOT_JOINED : batch.parts.length === 1 ? batch.parts[0]! : Buffer.concat(batch.parts, batch.bytes);
     let retryingCounted = false;
     try {
       for (let attempt = 0; ; attempt++) {
@@ -574,6 +575,9 @@ export class ExporterRunner {
     else this.#log.warn({ signal, items, reason }, `${this.name} dropped ${items} ${ITEM_NAME[signal]}: ${text}`);
   }
 }
+
+/** The `bytes` a client gets when `parts` carries the whole batch as its senders' gzip (ExportClient.send). */
+const NOT_JOINED = new Uint8Array(0);
 
 function withoutGzip(p: Payload): Payload {
   return { signal: p.signal, bytes: p.bytes, items: p.items };

@@ -32,7 +32,10 @@ export interface BatchParts {
 
 /** An exporter's I/O side: it sends one batch and classifies what happened; nothing more. */
 export interface ExportClient {
-  /** `parts`: given only to a client with `reusesGzip`, when at least one part still has its sender's gzip. */
+  /**
+   * `parts`: given only to a client with `reusesGzip`, when at least one part still has its sender's
+   * gzip; when every part has one, `bytes` is empty (the parts are not joined) and the client sends them.
+   */
   send(signal: Signal, bytes: Uint8Array, items: number, abort: AbortSignal, parts?: BatchParts): Promise<Outcome>;
   /** The client sends gzip of the bytes as they are, so a sender's gzip of them can go out unchanged. */
   readonly reusesGzip?: boolean;

@@ -121,6 +121,15 @@ test("the app's gzip goes to Honeycomb byte for byte; the rest of the batch is c
     assert.ok(got.wire.length > gzA.length + gzB.length, 'and the identity request was compressed into a member of its own');
     const ids = hexIds(hc.spans());
     for (const id of [...a.spanIds, ...b.spanIds, ...c.spanIds]) assert.ok(ids.has(id), `span ${id} delivered`);
+
+    // A batch made only of gzipped requests is exactly their gzip, one member after the other.
+    const [d, e] = [traceRequest('api', 2), traceRequest('api', 3)];
+    const [gzD, gzE] = [zlib.gzipSync(d.bytes), zlib.gzipSync(e.bytes)];
+    await Promise.all([post(r.httpUrl, '/v1/traces', gzD, { 'content-encoding': 'gzip' }), post(r.httpUrl, '/v1/traces', gzE, { 'content-encoding': 'gzip' })]);
+    await waitFor(() => hc.spans().length === 20, 5000, 'all 20 spans');
+    assert.equal(hc.received.length, 2, 'one more batch');
+    const wire = hc.received[1]!.wire;
+    assert.ok(wire.equals(Buffer.concat([gzD, gzE])) || wire.equals(Buffer.concat([gzE, gzD])), 'nothing but the senders\' gzip');
   } finally {
     await r.stop();
     await hc.stop();
