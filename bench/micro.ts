@@ -7,12 +7,16 @@ import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { decodeRequest } from '../src/otlp/codec.ts';
+import { decodeLogs, decodeTraces } from '../src/otlp/decode.ts';
 import { requestType } from '../src/otlp/schema.ts';
 import { scanRequest } from '../src/otlp/wire.ts';
 import { buildPayloads, ITEMS_PER_REQUEST, type BenchPayload } from './payloads.ts';
 
 const seconds = Number(process.argv[2] ?? 1.5);
 const payloads = buildPayloads({ traces: 8, logs: 0, nowMs: Date.now() });
+const logPayloads = buildPayloads({ traces: 0, logs: 8, nowMs: Date.now() });
+/** protobufjs toObject options of the decoded shape (types.ts), as codec.ts used them for every signal. */
+const DECODED_SHAPE = { longs: BigInt, defaults: true, arrays: true };
 const gunzip = promisify(zlib.gunzip);
 const gzip = promisify(zlib.gzip);
 const zstd = promisify(zlib.zstdCompress);
@@ -34,12 +38,12 @@ function streamGunzip(p: BenchPayload, chunkSize?: number): Promise<Buffer> {
   });
 }
 
-async function measure(name: string, each: (p: BenchPayload) => unknown, perBatch = 1): Promise<void> {
-  for (let i = 0; i < 20; i++) await each(payloads[i % payloads.length]!);
+async function measure(name: string, each: (p: BenchPayload) => unknown, perBatch = 1, from: BenchPayload[] = payloads): Promise<void> {
+  for (let i = 0; i < 20; i++) await each(from[i % from.length]!);
   const cpu0 = process.cpuUsage();
   const end = performance.now() + seconds * 1000;
   let n = 0;
-  while (performance.now() < end) await each(payloads[n++ % payloads.length]!);
+  while (performance.now() < end) await each(from[n++ % from.length]!);
   const cpu = process.cpuUsage(cpu0);
   const us = (cpu.user + cpu.system) / n / (ITEMS_PER_REQUEST * perBatch);
   process.stdout.write(`${name.padEnd(62)} ${us.toFixed(2).padStart(6)} µs/span\n`);
@@ -54,7 +58,12 @@ await measure('gunzip, one call, async, output sized from ISIZE', (p) => gunzip(
 await measure('gunzip, one call, sync, output sized from ISIZE', (p) => zlib.gunzipSync(p.gzip, { chunkSize: p.gzip.readUInt32LE(p.gzip.length - 4) + 64 }));
 await measure('scanRequest (wire.ts): validate and count', (p) => scanRequest('traces', p.raw));
 await measure('protobufjs decode (reference b)', (p) => requestType('traces').decode(p.raw));
-await measure('decodeRequest (codec.ts): scan + decode + toObject', (p) => decodeRequest('traces', p.raw));
+await measure('protobufjs decode + toObject (decodeRequest before decode.ts)', (p) => requestType('traces').toObject(requestType('traces').decode(p.raw), DECODED_SHAPE));
+await measure('decode.ts decodeTraces (no scan)', (p) => decodeTraces(p.raw));
+await measure('decodeRequest (codec.ts): scan + decode.ts', (p) => decodeRequest('traces', p.raw));
+await measure('logs: protobufjs decode + toObject', (p) => requestType('logs').toObject(requestType('logs').decode(p.raw), DECODED_SHAPE), 1, logPayloads);
+await measure('logs: decode.ts decodeLogs (no scan)', (p) => decodeLogs(p.raw), 1, logPayloads);
+await measure('logs: decodeRequest (codec.ts): scan + decode.ts', (p) => decodeRequest('logs', p.raw), 1, logPayloads);
 await measure('gzip level 1 of a 4,000-span batch, async, 16 KiB chunks', () => gzip(batch, { level: 1 }), payloads.length);
 await measure('gzip level 1 of a 4,000-span batch, async, sized output (now)', () => gzip(batch, { level: 1, chunkSize: Math.ceil(n / 4) }), payloads.length);
 await measure('zstd level 1 of a 4,000-span batch, async, sized output', () => zstd(batch, { chunkSize: Math.ceil(n / 4), params: { [zlib.constants.ZSTD_c_compressionLevel]: 1 } }), payloads.length);
