@@ -68,8 +68,8 @@ export const PAGE_JS = `'use strict';
       ' · refused: ' + sig.map(function (k) { return k + ' ' + (s.refused[k] || 0); }).join(', ') +
       ' · unrouted: ' + sig.map(function (k) { return k + ' ' + (s.unrouted[k] || 0); }).join(', ');
     var sm = s.sampling;
-    $('sampling').textContent = 'The page shows a sample: ' + sm.decoded + ' requests decoded' +
-      (sm.skippedRate || sm.skippedSize ? ', ' + sm.skippedRate + ' skipped by the rate cap (' + sm.perSecond + '/s), ' + sm.skippedSize + ' too large' : '') + '. Metrics: /metrics · health: /healthz, /readyz';
+    $('sampling').textContent = 'The page shows a sample: ' + sm.decoded + ' requests decoded' + (sm.decodedForErrors ? ' (' + sm.decodedForErrors + ' for their errors)' : '') +
+      (sm.skippedRate || sm.skippedSize ? ', ' + sm.skippedRate + ' skipped by the rate cap (' + sm.perSecond + ' items/s), ' + sm.skippedSize + ' too large' : '') + '. Metrics: /metrics · health: /healthz, /readyz';
   }
   function renderExporter(e) {
     var pct = e.queueCapacity ? Math.min(100, (100 * e.queueBytes) / e.queueCapacity) : 0;
