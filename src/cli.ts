@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { checkConfig, formatResults } from './check/index.ts';
 import { ConfigError } from './config/errors.ts';
 import { loadConfigFile } from './config/load.ts';
 import { createLogger, registerSecrets } from './log.ts';
@@ -105,6 +104,8 @@ async function check(configPath: string, out: NodeJS.WritableStream, err: NodeJS
   registerSecrets(config.secrets);
   out.write(`${configPath}: valid (${Object.keys(config.exporters).length} exporters, ${config.routes.length} routes)\n`);
   for (const w of config.warnings) out.write(`warning: ${w}\n`);
+  // Loaded here: the checks bring the AWS SDK and undici, which `run` must not pay for at start.
+  const { checkConfig, formatResults } = await import('./check/index.ts');
   const results = await checkConfig(config);
   out.write(formatResults(results));
   return results.some((r) => r.outcome === 'failed') ? 1 : 0;

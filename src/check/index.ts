@@ -6,24 +6,22 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ExporterConfig, ResolvedConfig } from '../config/types.ts';
 import { scrub } from '../log.ts';
-import { checkCloudwatchLogs, checkXray } from './aws.ts';
-import { checkHoneycomb } from './honeycomb.ts';
-import { checkRollbar } from './rollbar.ts';
 import type { CheckResult } from './result.ts';
 
 export type { CheckResult } from './result.ts';
 
 export async function checkExporter(ex: ExporterConfig, env: NodeJS.ProcessEnv = process.env): Promise<CheckResult> {
   const base = { exporter: ex.name, type: ex.type };
+  // Each check loads its client when a config has that type: the AWS SDK is ~15 MB that a Honeycomb-only config never needs.
   switch (ex.type) {
     case 'honeycomb':
-      return checkHoneycomb(ex);
+      return (await import('./honeycomb.ts')).checkHoneycomb(ex);
     case 'xray':
-      return checkXray(ex, env);
+      return (await import('./aws.ts')).checkXray(ex, env);
     case 'cloudwatch_logs':
-      return checkCloudwatchLogs(ex, env);
+      return (await import('./aws.ts')).checkCloudwatchLogs(ex, env);
     case 'rollbar':
-      return checkRollbar(ex);
+      return (await import('./rollbar.ts')).checkRollbar(ex);
     case 'debug':
       return { ...base, outcome: 'ok', summary: 'writes to the console: nothing to check', details: [] };
     case 'file':

@@ -6,10 +6,7 @@
  * API: https://docs.aws.amazon.com/xray/latest/api/API_GetSamplingRules.html, API_GetSamplingTargets.html
  */
 import type http from 'node:http';
-import { XRayClient } from '@aws-sdk/client-xray';
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { request } from 'undici';
+import type { XRayClient } from '@aws-sdk/client-xray';
 import { OnceLogger, registerSecrets, type Logger } from '../../log.ts';
 import type { Stats } from '../../telemetry/stats.ts';
 import { describeError } from '../../pipeline/exporter-runner.ts';
@@ -114,21 +111,24 @@ export interface UpstreamOptions {
 /** Credentials and region from the standard AWS chain (as the exporter's SDK client resolves them). */
 export function awsUpstream(o: UpstreamOptions): SamplingUpstream {
   // Only its config is used: the chain (env, shared files, SSO, container and instance roles) with its caching.
-  const client = new XRayClient(o.region === undefined ? {} : { region: o.region });
+  let client: XRayClient | undefined;
+  // The SDK (~6 MB of RSS) loads at the first sampling call: a relay that gets none never pays for it.
+  let loading: Promise<XRayClient> | undefined;
+  const sdk = () => (loading ??= import('@aws-sdk/client-xray').then((m) => (client = new m.XRayClient(o.region === undefined ? {} : { region: o.region }))));
   return {
     async credentials() {
-      const c = await client.config.credentials();
+      const c = await (await sdk()).config.credentials();
       registerSecrets([c.secretAccessKey, c.sessionToken].filter((v): v is string => typeof v === 'string'));
       return c;
     },
-    region: () => client.config.region(),
+    region: async () => (await sdk()).config.region(),
     endpoint(region) {
       const configured = o.endpoint ?? o.env['AWS_ENDPOINT_URL_XRAY'] ?? o.env['AWS_ENDPOINT_URL'];
       if (configured) return configured;
       // https://docs.aws.amazon.com/general/latest/gr/xray.html
       return `https://xray.${region}.amazonaws.${region.startsWith('cn-') ? 'com.cn' : 'com'}`;
     },
-    close: () => client.destroy(),
+    close: () => client?.destroy(),
   };
 }
 
@@ -229,6 +229,8 @@ export class SamplingService {
   async #forward(path: string, body: Buffer, id: { credentials: AwsIdentity; region: string }): Promise<Answer> {
     const base = new URL(this.#o.upstream.endpoint(id.region));
     const url = new URL(base.pathname.replace(/\/+$/, '') + path, base);
+    // Signing and HTTP load at the first proxied call (rare: SDKs poll every few seconds to minutes).
+    const [{ SignatureV4 }, { Hash }, { request }] = await Promise.all([import('@smithy/signature-v4'), import('@smithy/hash-node'), import('undici')]);
     const signer = new SignatureV4({ service: 'xray', region: id.region, credentials: id.credentials, sha256: Hash.bind(null, 'sha256'), applyChecksum: false });
     const signed = await signer.sign({
       method: 'POST',
