@@ -1,6 +1,7 @@
+import http from 'node:http';
+import https from 'node:https';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { Agent, request } from 'undici';
 import type { Signal } from '../../otlp/signal.ts';
 import type { Outcome } from '../../pipeline/outcome.ts';
 import type { BatchParts, ExportClient } from '../../pipeline/types.ts';
@@ -30,18 +31,29 @@ export interface HoneycombClientOptions {
 
 const PATH: Record<Signal, string> = { traces: '/v1/traces', logs: '/v1/logs', metrics: '/v1/metrics' };
 
-/** OTLP/HTTP protobuf to Honeycomb (https://docs.honeycomb.io/send-data/opentelemetry/): the bytes pass through unchanged. */
+/** Honeycomb answers with a few hundred bytes; more than this is not read (a misconfigured endpoint could stream anything). */
+const MAX_ANSWER_BYTES = 1024 * 1024;
+
+/**
+ * OTLP/HTTP protobuf to Honeycomb (https://docs.honeycomb.io/send-data/opentelemetry/): the bytes pass
+ * through unchanged. Node's own HTTP client: undici alone added ~14 MB of RSS to a sidecar that
+ * makes a few requests a second (docs/PERFORMANCE.md).
+ */
 export class HoneycombClient implements ExportClient {
   readonly reusesGzip: boolean;
   readonly #o: HoneycombClientOptions;
-  readonly #agent: Agent;
+  readonly #agent: http.Agent;
   readonly #base: string;
+  readonly #request: typeof http.request;
 
   constructor(o: HoneycombClientOptions) {
     this.#o = o;
     this.reusesGzip = o.compression === 'gzip';
     this.#base = o.endpoint.replace(/\/+$/, '');
-    this.#agent = new Agent({ keepAliveTimeout: 30_000, connections: 16 });
+    const tls = this.#base.startsWith('https:');
+    const agentOptions = { keepAlive: true, keepAliveMsecs: 30_000, maxSockets: 16, timeout: 60_000 };
+    this.#agent = tls ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    this.#request = tls ? https.request : http.request;
   }
 
   headersFor(): Record<string, string> {
@@ -59,13 +71,30 @@ export class HoneycombClient implements ExportClient {
 
   async send(signal: Signal, bytes: Uint8Array, items: number, abort: AbortSignal, parts?: BatchParts): Promise<Outcome> {
     const body = this.#o.compression !== 'gzip' ? bytes : parts ? await gzipMembers(parts) : await gzip(bytes, gzipOptions(bytes.byteLength));
-    const res = await request(this.#base + PATH[signal], { method: 'POST', headers: this.headersFor(), body, signal: abort, dispatcher: this.#agent });
-    const answer = new Uint8Array(await res.body.arrayBuffer());
-    return classify(res.statusCode, res.headers, answer, items, signal);
+    const res = await this.#post(this.#base + PATH[signal], body, abort);
+    return classify(res.status, res.headers, res.body, items, signal);
+  }
+
+  #post(url: string, body: Uint8Array, abort: AbortSignal): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Uint8Array }> {
+    return new Promise((resolve, reject) => {
+      const headers = { ...this.headersFor(), 'content-length': String(body.byteLength) };
+      const req = this.#request(url, { method: 'POST', headers, agent: this.#agent, signal: abort }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          if (size < MAX_ANSWER_BYTES) chunks.push(c);
+          size += c.length;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).subarray(0, MAX_ANSWER_BYTES) }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
   }
 
   async close(): Promise<void> {
-    await this.#agent.close();
+    this.#agent.destroy();
   }
 }
 
