@@ -77,16 +77,52 @@ function capDepth(e: ParsedException): ParsedException {
   return e;
 }
 
+/** Texts whose parse is remembered (at most 2 MB of text): an error repeats its stack trace, and a lookup costs far less than a parse. */
+const CACHED_TEXTS = 128;
+/** Longer texts are parsed every time. */
+const CACHED_TEXT_CHARS = 16 * 1024;
+/** Stands for "no exception in this text" in the cache. */
+const NOTHING: ParsedException = Object.freeze({ frames: [] });
+/** Text → its parse per variant: format hint (or none), and whether source lines are kept. */
+const cache = new Map<string, Array<ParsedException | undefined>>();
+const VARIANT: Readonly<Record<StackFormat, number>> = { java: 1, python: 2, v8: 3, dotnet: 4, go: 5 };
+
+function freeze(e: ParsedException): ParsedException {
+  for (let x: ParsedException | undefined = e; x; x = x.cause) {
+    for (const f of x.frames) Object.freeze(f);
+    Object.freeze(x.frames);
+    if (x.unparsed) Object.freeze(x.unparsed);
+    Object.freeze(x);
+  }
+  return e;
+}
+
 /**
  * Parses a stack trace. `language` (telemetry.sdk.language) picks the format; when it is unknown,
  * or its parser finds no frame, the format is detected from the text. Lines no rule understood are
  * kept in `unparsed`; `options.source` keeps the source lines some runtimes print (Python).
+ * The result is frozen: the same text gives the same (shared) object while it is remembered.
  */
 export function parseStackTrace(text: string, language?: string, options: ParseOptions = {}): ParsedException | undefined {
+  const hinted = formatOfLanguage(language);
+  if (text.length > CACHED_TEXT_CHARS) return parse(text, hinted, options);
+  const variant = (hinted ? VARIANT[hinted] : 0) * 2 + (options.source === true ? 1 : 0);
+  let parses = cache.get(text);
+  const hit = parses?.[variant];
+  if (hit !== undefined) return hit === NOTHING ? undefined : hit;
+  const parsed = parse(text, hinted, options);
+  if (!parses) {
+    if (cache.size >= CACHED_TEXTS) cache.delete(cache.keys().next().value!); // the oldest goes first
+    cache.set(text, (parses = []));
+  }
+  parses[variant] = parsed ? freeze(parsed) : NOTHING;
+  return parsed;
+}
+
+function parse(text: string, hinted: StackFormat | undefined, options: ParseOptions): ParsedException | undefined {
   const cut = text.length > MAX_STACKTRACE_CHARS;
   const input = cut ? text.slice(0, MAX_STACKTRACE_CHARS) : text;
   if (input.trim() === '') return undefined;
-  const hinted = formatOfLanguage(language);
   let parsed = hinted ? PARSERS[hinted](input, options) : undefined;
   if (!hasFrames(parsed)) {
     const detected = detectFormat(input);

@@ -292,3 +292,30 @@ describe('choosing the format', () => {
     assert.equal(chain(parseStackTrace(deep, 'java')).length, MAX_CAUSE_DEPTH);
   });
 });
+
+describe('a stack trace seen again', () => {
+  const text = fixture('python-chained.txt');
+
+  test('gives the same parse, frozen, so no caller can change what the next one reads', () => {
+    const first = parseStackTrace(text, 'python');
+    assert.equal(parseStackTrace(text, 'python'), first);
+    assert.ok(first && Object.isFrozen(first) && Object.isFrozen(first.frames) && Object.isFrozen(first.frames[0]));
+    assert.throws(() => {
+      (first.frames as unknown as unknown[]).push({});
+    }, TypeError);
+  });
+
+  test('is parsed apart for each format hint and for source lines', () => {
+    const plain = parseStackTrace(text, 'python');
+    const withSource = parseStackTrace(text, 'python', { source: true });
+    assert.notEqual(withSource, plain);
+    assert.ok(withSource?.frames.some((f) => f.code !== undefined));
+    assert.ok(plain?.frames.every((f) => f.code === undefined));
+    assert.deepEqual(parseStackTrace(text, 'ruby'), plain, 'an unknown language detects the same format');
+  });
+
+  test('text with no exception is remembered as such', () => {
+    assert.equal(parseStackTrace(' \n\t ', 'python'), undefined);
+    assert.equal(parseStackTrace(' \n\t ', 'python'), undefined);
+  });
+});

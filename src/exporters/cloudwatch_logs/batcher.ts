@@ -91,6 +91,9 @@ export function planBatches(events: readonly LogEvent[], opts: PlanOptions): Bat
   const plan: BatchPlan = { batches: [], truncated: 0, tooOld: 0, tooNew: 0 };
   // Per group, then per stream, in order of first appearance (group names cannot hold every character stream names can).
   const streams = new Map<string, Map<string, Array<InputLogEvent & { size: number }>>>();
+  let list: Array<InputLogEvent & { size: number }> | undefined;
+  let lastGroup = '';
+  let lastStream = '';
   for (const e of events) {
     if (e.timestamp < oldest) {
       plan.tooOld++;
@@ -109,18 +112,23 @@ export function planBatches(events: readonly LogEvent[], opts: PlanOptions): Bat
     } else if (e.truncated) {
       plan.truncated++;
     }
-    let byStream = streams.get(e.group);
-    if (!byStream) streams.set(e.group, (byStream = new Map()));
-    let list = byStream.get(e.stream);
-    if (!list) byStream.set(e.stream, (list = []));
+    // Events of one resource come together with the same names: look the list up only when they change.
+    if (list === undefined || e.group !== lastGroup || e.stream !== lastStream) {
+      let byStream = streams.get(e.group);
+      if (!byStream) streams.set(e.group, (byStream = new Map()));
+      list = byStream.get(e.stream);
+      if (!list) byStream.set(e.stream, (list = []));
+      lastGroup = e.group;
+      lastStream = e.stream;
+    }
     list.push({ timestamp: e.timestamp, message, size });
   }
   for (const [group, byStream] of streams) {
-    for (const [stream, list] of byStream) {
-      list.sort((a, b) => a.timestamp - b.timestamp); // stable: equal timestamps keep their order
+    for (const [stream, queued] of byStream) {
+      queued.sort((a, b) => a.timestamp - b.timestamp); // stable: equal timestamps keep their order
       let current: EventBatch | undefined;
       let first = 0;
-      for (const e of list) {
+      for (const e of queued) {
         if (
           current === undefined ||
           current.events.length >= MAX_BATCH_EVENTS ||

@@ -1,5 +1,5 @@
 /** Deterministic item ids and fingerprints: the same span or log record always gives the same values. */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { RollbarTrace } from './item.ts';
 import { MAX_FINGERPRINT_CHARS } from './limits.ts';
 
@@ -11,7 +11,8 @@ const NAMESPACE = Buffer.from('6f0e7c1a2b9d4c5e8f3a1d2c4b6e8a90', 'hex');
  * has seen, so a retried send, or the same batch sent again after a reload, never makes a second item.
  */
 export function itemUuid(name: string): string {
-  const digest = createHash('sha1').update(NAMESPACE).update(name, 'utf8').digest();
+  // One-shot hash of namespace + name (what update(NAMESPACE).update(name) digests): no Hash object per item.
+  const digest = hash('sha1', Buffer.concat([NAMESPACE, Buffer.from(name, 'utf8')]), 'buffer');
   digest[6] = (digest[6]! & 0x0f) | 0x50;
   digest[8] = (digest[8]! & 0x3f) | 0x80;
   const h = digest.subarray(0, 16).toString('hex');

@@ -259,7 +259,8 @@ export function requestOf(a: AttrMap, isServer: boolean): RollbarRequest | undef
   if (url !== undefined) request.url = withoutPassword(url);
   if (method !== undefined) request.method = method;
   const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(a)) {
+  for (const key of Object.keys(a)) {
+    const value = a[key];
     if (!key.startsWith(HEADER_PREFIX) || value === undefined) continue;
     const name = key.slice(HEADER_PREFIX.length);
     const text = Array.isArray(value) ? value.map((v) => String(v)).join(', ') : typeof value === 'object' ? JSON.stringify(toJson(value)) : String(value);
@@ -374,7 +375,11 @@ function spanItems(b: Builder, span: Span, scope: InstrumentationScope | null, r
   const isServer = span.kind === SPAN_KIND_SERVER;
   const httpStatus = intOf(attrs, 'http.response.status_code', 'http.status_code');
   const serverError = o.httpServerErrors && isServer && httpStatus !== undefined && httpStatus >= 500 && httpStatus <= 599;
-  const events = span.events.flatMap((e, index) => (e.name === EXCEPTION_EVENT ? [{ e, index }] : []));
+  const events: Array<{ e: Span['events'][number]; index: number }> = [];
+  for (let index = 0; index < span.events.length; index++) {
+    const e = span.events[index]!;
+    if (e.name === EXCEPTION_EVENT) events.push({ e, index });
+  }
   if (!statusError && !serverError && events.length === 0) return false;
 
   const traceHex = hex(span.traceId);
@@ -449,7 +454,8 @@ export function levelOfSeverity(n: number, text: string): Level {
 
 function logItem(b: Builder, rec: LogRecord, scope: InstrumentationScope | null, rc: ResourceContext, o: TranslateOptions, record: number): boolean {
   const attrs = attrMap(rec.attributes);
-  const hasException = Object.keys(attrs).some((k) => k.startsWith('exception.'));
+  let hasException = false;
+  for (const kv of rec.attributes) if (kv.key.startsWith('exception.')) hasException = true; // attrs holds the same keys
   if (rec.severityNumber < o.minSeverity && !hasException) return false;
   const text = bodyText(rec.body);
   const traceHex = isValidId(rec.traceId) ? hex(rec.traceId) : undefined;

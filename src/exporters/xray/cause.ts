@@ -6,7 +6,7 @@ import type { Span } from '../../otlp/types.ts';
 import { attrMap } from '../../otlp/attributes.ts';
 import { parseStackTrace, type ParsedException } from '../../stacktrace/index.ts';
 import type { XrayException, XrayStackFrame } from './document.ts';
-import { stringOf, type SpanAttrs } from './values.ts';
+import { K, stringOf, type SpanAttrs } from './values.ts';
 
 const STATUS_ERROR = 2;
 const EXCEPTION_EVENT = 'exception';
@@ -58,28 +58,29 @@ function fromParsed(id: string, parsed: ParsedException | undefined, type: strin
  * language; a status ERROR without such events gives one exception from the status message.
  */
 export function causeOf(span: Span, attrs: SpanAttrs, spanIdHex: string, language: string | undefined, remote: boolean): { exceptions: XrayException[] } | undefined {
-  const exceptions: XrayException[] = [];
-  span.events.forEach((event, index) => {
-    if (event.name !== EXCEPTION_EVENT) return;
+  let exceptions: XrayException[] | undefined;
+  for (let index = 0; index < span.events.length; index++) {
+    const event = span.events[index]!;
+    if (event.name !== EXCEPTION_EVENT) continue;
     const ea = attrMap(event.attributes);
     const text = stringOf(ea, 'exception.stacktrace');
     const parsed = text === undefined ? undefined : parseStackTrace(text, language);
     let depth = 0;
     let e = fromParsed(exceptionId(spanIdHex, index, depth), parsed, stringOf(ea, 'exception.type'), stringOf(ea, 'exception.message'), remote);
-    exceptions.push(e);
+    (exceptions ??= []).push(e);
     for (let c = parsed?.cause; c; c = c.cause) {
       const next = fromParsed(exceptionId(spanIdHex, index, ++depth), c, undefined, undefined, remote);
       e.cause = next.id;
       exceptions.push(next);
       e = next;
     }
-  });
-  if (exceptions.length > 0) return { exceptions };
+  }
+  if (exceptions) return { exceptions };
   if (span.status?.code !== STATUS_ERROR) return undefined;
-  const statusText = attrs.string('http.status_text');
-  const message = span.status.message !== '' ? span.status.message : statusText?.value;
+  const statusText = attrs.string(K['http.status_text']);
+  const message = span.status.message !== '' ? span.status.message : statusText;
   if (message === undefined) return undefined;
-  if (statusText) attrs.used.add(statusText.key);
+  if (statusText !== undefined) attrs.use(K['http.status_text']);
   const only: XrayException = { id: exceptionId(spanIdHex, -1, 0), message };
   if (remote) only.remote = true;
   return { exceptions: [only] };

@@ -2,7 +2,7 @@
  * The X-Ray exporter's I/O: translate a batch once, send its documents with PutTraceSegments at most
  * 50 per call, and classify what happened. Retries, backoff and timeouts stay in the generic runner.
  */
-import { PutTraceSegmentsCommand, XRayClient } from '@aws-sdk/client-xray';
+import type { XRayClient } from '@aws-sdk/client-xray';
 import type { Logger } from '../../log.ts';
 import { OnceLogger } from '../../log.ts';
 import { decodeRequest } from '../../otlp/codec.ts';
@@ -38,20 +38,28 @@ export interface SdkApiOptions {
 
 /** PutTraceSegments through @aws-sdk/client-xray: credentials from the standard chain, SigV4 signing, no SDK retries (the runner retries). */
 export function sdkApi(o: SdkApiOptions): PutTraceSegmentsApi {
-  const client = new XRayClient({
-    ...(o.region === undefined ? {} : { region: o.region }),
-    ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }),
-    maxAttempts: 1,
-    customUserAgent: o.userAgent,
-    requestHandler: { connectionTimeout: 5_000 },
-  });
+  let client: XRayClient | undefined;
+  // The SDK (~6 MB of RSS) loads at the first call, so a relay that never sends to X-Ray never pays for it.
+  let sdk: Promise<typeof import('@aws-sdk/client-xray')> | undefined;
+  const load = async () => {
+    const m = await (sdk ??= import('@aws-sdk/client-xray'));
+    client ??= new m.XRayClient({
+      ...(o.region === undefined ? {} : { region: o.region }),
+      ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }),
+      maxAttempts: 1,
+      customUserAgent: o.userAgent,
+      requestHandler: { connectionTimeout: 5_000 },
+    });
+    return { client, PutTraceSegmentsCommand: m.PutTraceSegmentsCommand };
+  };
   return {
     async putTraceSegments(documents, abort) {
+      const { client, PutTraceSegmentsCommand } = await load();
       const out = await client.send(new PutTraceSegmentsCommand({ TraceSegmentDocuments: documents }), { abortSignal: abort });
       return { unprocessed: (out.UnprocessedTraceSegments ?? []).map((u) => ({ id: u.Id, errorCode: u.ErrorCode, message: u.Message })) };
     },
     close() {
-      client.destroy();
+      client?.destroy();
     },
   };
 }

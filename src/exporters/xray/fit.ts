@@ -18,6 +18,11 @@ function bytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value), 'utf8');
 }
 
+/** UTF-8 length of JSON text; most documents are far under the limit and skip the count (a UTF-16 unit is at most 3 bytes). */
+function within(json: string, limit: number): boolean {
+  return json.length * 3 <= limit || Buffer.byteLength(json, 'utf8') <= limit;
+}
+
 /** Removes entries largest first until about `excess` bytes are gone; returns how many went. */
 function dropLargest<T>(items: T[], sizeOf: (item: T) => number, remove: (item: T) => void, excess: number): number {
   const sized = items.map((item) => ({ item, size: sizeOf(item) })).sort((a, b) => b.size - a.size);
@@ -42,10 +47,15 @@ function cut(text: string): string {
  */
 export function fitDocument(doc: SegmentDocument, trimmed: (reason: TrimReason) => void, limit = MAX_DOCUMENT_BYTES): string | undefined {
   let json = JSON.stringify(doc);
-  if (Buffer.byteLength(json, 'utf8') <= limit) return json;
+  if (within(json, limit)) return json;
   const target = limit - MARKER_RESERVE;
   const removed: Record<string, number> = {};
-  const over = (): number => bytes(doc) - target;
+  // The document's size, measured again only after a step changed it.
+  let size: number | undefined = Buffer.byteLength(json, 'utf8');
+  const changed = (): void => {
+    size = undefined;
+  };
+  const over = (): number => (size ??= bytes(doc)) - target;
   const steps: Array<[TrimReason, () => number]> = [
     [
       'metadata_trimmed',
@@ -91,6 +101,7 @@ export function fitDocument(doc: SegmentDocument, trimmed: (reason: TrimReason) 
           largest.stack.splice(largest.stack.length - drop, drop);
           largest.truncated = (largest.truncated ?? 0) + drop;
           if (largest.stack.length === 0) delete largest.stack;
+          changed();
           n += drop;
         }
         return n;
@@ -133,6 +144,7 @@ export function fitDocument(doc: SegmentDocument, trimmed: (reason: TrimReason) 
       const got = step();
       n += got;
       if (got === 0) break;
+      changed();
     }
     if (n > 0) {
       removed[reason] = n;
@@ -144,5 +156,5 @@ export function fitDocument(doc: SegmentDocument, trimmed: (reason: TrimReason) 
     doc.metadata = { ...doc.metadata, [MARKER_NAMESPACE]: marker };
   }
   json = JSON.stringify(doc);
-  return Buffer.byteLength(json, 'utf8') <= limit ? json : undefined;
+  return within(json, limit) ? json : undefined;
 }

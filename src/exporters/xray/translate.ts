@@ -6,13 +6,13 @@
 import { attrMap, type AttrMap } from '../../otlp/attributes.ts';
 import type { ExportTraceServiceRequest, Span } from '../../otlp/types.ts';
 import { annotationKey, type AnnotationBudget, type KeyDots } from './annotations.ts';
-import { awsBlock, httpBlock, originOf, sqlBlock } from './blocks.ts';
+import { awsBlock, awsResourceFields, httpBlock, originOf, sqlBlock, type AwsResourceFields } from './blocks.ts';
 import { causeOf, flagsOf } from './cause.ts';
 import type { AnnotationValue, JsonValue, SegmentDocument, SpanLinkEntry } from './document.ts';
 import { fitDocument, type TrimReason } from './fit.ts';
 import { MAX_ANNOTATION_VALUE_CHARS } from './limits.ts';
-import { namespaceOf, nameCandidates, plausibleTraceEpoch, segmentName, SPAN_KIND, xrayTraceId } from './names.ts';
-import { cutChars, epochSeconds, hex, SpanAttrs, stringOf, toAnnotationValue, toJson } from './values.ts';
+import { namespaceOf, plausibleTraceEpoch, segmentNameOf, SPAN_KIND, xrayTraceId } from './names.ts';
+import { cutChars, epochSeconds, hex, K, SpanAttrs, stringOf, toAnnotationValue, toJson } from './values.ts';
 
 export interface TranslateOptions {
   /** Span attribute keys (resource ones as `otel.resource.<key>`) to index as annotations. */
@@ -61,29 +61,36 @@ const DEFAULT_NAMESPACE = 'default';
 /** Counts what the translation refused or changed, once per document per reason, with a first example. */
 export class Notes {
   readonly t: Translation;
-  #where = '';
+  #spanName = '';
+  #traceId = '';
   #adjustedHere = new Set<AdjustReason>();
   constructor(t: Translation) {
     this.t = t;
   }
   begin(spanName: string, traceId: string): void {
-    this.#where = `span ${JSON.stringify(spanName)} in trace ${traceId}`;
-    this.#adjustedHere.clear();
+    this.#spanName = spanName;
+    this.#traceId = traceId;
+    if (this.#adjustedHere.size > 0) this.#adjustedHere.clear();
+  }
+  /** Where the current span is, for examples: written only when one is kept. */
+  #where(): string {
+    return `span ${JSON.stringify(this.#spanName)} in trace ${this.#traceId}`;
   }
   adjusted(reason: AdjustReason, detail = ''): void {
     if (this.#adjustedHere.has(reason)) return;
     this.#adjustedHere.add(reason);
     this.t.adjusted[reason] = (this.t.adjusted[reason] ?? 0) + 1;
-    this.t.examples[reason] ??= `${this.#where}${detail}`;
+    this.t.examples[reason] ??= `${this.#where()}${detail}`;
   }
   dropped(reason: DropReason): void {
     this.t.dropped[reason] = (this.t.dropped[reason] ?? 0) + 1;
-    this.t.examples[reason] ??= this.#where;
+    this.t.examples[reason] ??= this.#where();
   }
 }
 
 function isZero(bytes: Uint8Array): boolean {
-  return bytes.every((b) => b === 0);
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
 }
 
 interface Candidate {
@@ -91,22 +98,51 @@ interface Candidate {
   value: AnnotationValue;
 }
 
-/** A resource's attributes, read once per resource rather than once per span. */
+/** A resource's attributes and what every segment of it shares, read once per resource rather than once per span. */
 export interface ResourceView {
   attrs: AttrMap;
   /** `otel.resource.<key>` → the value as JSON, for segments' metadata. */
   metadata: Array<[string, JsonValue]>;
+  /** `otel.resource.<key>` → the value, for each attribute that can be an annotation. */
+  annotations: Candidate[];
+  serviceName: string | undefined;
+  language: string | undefined;
+  version: string | undefined;
+  origin: string | undefined;
+  aws: AwsResourceFields | undefined;
 }
 
 export function resourceView(attrs: AttrMap): ResourceView {
   const metadata: Array<[string, JsonValue]> = [];
-  for (const [key, raw] of Object.entries(attrs)) if (raw !== undefined) metadata.push([RESOURCE_PREFIX + key, toJson(raw)]);
-  return { attrs, metadata };
+  const annotations: Candidate[] = [];
+  for (const [key, raw] of Object.entries(attrs)) {
+    if (raw !== undefined) metadata.push([RESOURCE_PREFIX + key, toJson(raw)]);
+    const value = toAnnotationValue(raw);
+    if (value !== undefined) annotations.push({ key: RESOURCE_PREFIX + key, value });
+  }
+  return {
+    attrs,
+    metadata,
+    annotations,
+    serviceName: stringOf(attrs, 'service.name'),
+    language: stringOf(attrs, 'telemetry.sdk.language'),
+    version: stringOf(attrs, 'service.version'),
+    origin: originOf(attrs),
+    aws: awsResourceFields(attrs),
+  };
+}
+
+/** What stays the same for every span of one translateRequest call. */
+export interface TranslateContext {
+  options: TranslateOptions;
+  indexed: ReadonlySet<string>;
+  budget: AnnotationBudget;
+  notes: Notes;
 }
 
 /** Builds one span's document (before the 64 KB fit); undefined when the span is refused. */
-export function spanToDocument(span: Span, view: ResourceView, options: TranslateOptions, budget: AnnotationBudget, notes: Notes): SegmentDocument | undefined {
-  const resource = view.attrs;
+export function spanToDocument(span: Span, view: ResourceView, ctx: TranslateContext): SegmentDocument | undefined {
+  const { options, notes } = ctx;
   const traceId = xrayTraceId(span.traceId);
   notes.begin(span.name, traceId);
   if (span.spanId.length !== 8 || isZero(span.spanId)) {
@@ -117,62 +153,90 @@ export function spanToDocument(span: Span, view: ResourceView, options: Translat
     notes.dropped('implausible_trace_id');
     return undefined;
   }
-  const attrs = new SpanAttrs(attrMap(span.attributes));
+  const attrs = new SpanAttrs(span.attributes);
   const kind = span.kind;
   const hasParent = span.parentSpanId.length === 8 && !isZero(span.parentSpanId);
   const isSegment = kind === SPAN_KIND.SERVER || kind === SPAN_KIND.CONSUMER || !hasParent;
   const spanId = hex(span.spanId);
 
   // Fields in the order the X-Ray documentation lists them, so documents read naturally.
-  const doc: SegmentDocument = {
-    name: segmentName(nameCandidates(kind, span.name, attrs, resource)),
-    id: spanId,
-    trace_id: traceId,
-    ...(hasParent ? { parent_id: hex(span.parentSpanId) } : {}),
-    ...(isSegment ? {} : { type: 'subsegment' as const }),
-    start_time: epochSeconds(span.startTimeUnixNano),
-  };
+  const doc = { name: segmentNameOf(kind, span.name, attrs, view.serviceName), id: spanId, trace_id: traceId } as SegmentDocument;
+  if (hasParent) doc.parent_id = hex(span.parentSpanId);
+  if (!isSegment) doc.type = 'subsegment';
+  doc.start_time = epochSeconds(span.startTimeUnixNano);
   if (span.endTimeUnixNano > 0n) doc.end_time = epochSeconds(span.endTimeUnixNano);
   else doc.in_progress = true;
   const namespace = isSegment ? undefined : namespaceOf(kind, attrs);
   if (namespace) doc.namespace = namespace;
-  if (isSegment) {
-    const origin = originOf(resource);
-    if (origin) doc.origin = origin;
-  }
-  const user = attrs.takeString('enduser.id');
+  if (isSegment && view.origin) doc.origin = view.origin;
+  const user = attrs.takeString(K['enduser.id']);
   if (user !== undefined) doc.user = user;
 
   const http = httpBlock(kind, attrs);
   const remote = kind === SPAN_KIND.CLIENT || kind === SPAN_KIND.PRODUCER;
-  const cause = causeOf(span, attrs, spanId, stringOf(resource, 'telemetry.sdk.language'), remote);
-  Object.assign(doc, flagsOf(http?.response?.status, span.status?.code));
+  const cause = causeOf(span, attrs, spanId, view.language, remote);
+  const flags = flagsOf(http?.response?.status, span.status?.code);
+  if (flags.error) doc.error = true;
+  if (flags.throttle) doc.throttle = true;
+  if (flags.fault) doc.fault = true;
   if (http) doc.http = http;
-  const aws = awsBlock(attrs, resource, isSegment);
+  const aws = awsBlock(attrs, isSegment ? view.aws : undefined);
   if (aws) doc.aws = aws;
   const sql = sqlBlock(attrs);
   if (sql) doc.sql = sql;
-  const version = isSegment ? stringOf(resource, 'service.version') : undefined;
-  if (version !== undefined) doc.service = { version };
+  if (isSegment && view.version !== undefined) doc.service = { version: view.version };
   if (cause) doc.cause = cause;
 
-  // Annotations: the configured keys (or all primitive ones), within the per-trace budget; the rest → metadata.default.
-  const indexed = new Set(options.indexedAttributes);
-  const annotated = new Set<string>();
-  const candidates: Candidate[] = [];
-  for (const [key, raw] of Object.entries(attrs.map)) {
-    if (options.indexAllAttributes ? attrs.used.has(key) : !indexed.has(key)) continue;
-    const value = toAnnotationValue(raw);
-    if (value !== undefined) candidates.push({ key, value });
+  const annotated = annotate(doc, attrs, isSegment ? view : undefined, traceId, ctx);
+
+  let metadata: Record<string, JsonValue> | undefined;
+  for (let i = 0; i < attrs.size; i++) {
+    const raw = attrs.values[i];
+    const key = attrs.keys[i]!;
+    if (raw === undefined || attrs.isUsed(i) || annotated?.has(key) === true) continue;
+    // A plain object, as JSON.stringify orders its keys: array-index keys first.
+    (metadata ??= {})[key] = toJson(raw);
   }
   if (isSegment) {
-    for (const [key, raw] of Object.entries(resource)) {
-      const full = RESOURCE_PREFIX + key;
-      if (!options.indexAllAttributes && !indexed.has(full)) continue;
-      const value = toAnnotationValue(raw);
-      if (value !== undefined) candidates.push({ key: full, value });
-    }
+    for (const [full, value] of view.metadata) if (annotated?.has(full) !== true) (metadata ??= {})[full] = value;
   }
+  if (metadata !== undefined && Object.keys(metadata).length > 0) doc.metadata = { [DEFAULT_NAMESPACE]: metadata };
+
+  let links: SpanLinkEntry[] | undefined;
+  for (const link of span.links) {
+    if (link.spanId.length !== 8 || link.traceId.length !== 16) continue;
+    if (options.strictTraceIds && !plausibleTraceEpoch(link.traceId, options.nowSeconds)) {
+      notes.adjusted('implausible_link_trace_id');
+      continue;
+    }
+    const entry: SpanLinkEntry = { trace_id: xrayTraceId(link.traceId), id: hex(link.spanId) };
+    const la = attrMap(link.attributes);
+    if (Object.keys(la).length > 0) entry.attributes = Object.fromEntries(Object.entries(la).map(([k, v]) => [k, toJson(v)]));
+    (links ??= []).push(entry);
+  }
+  if (links) doc.links = links;
+  return doc;
+}
+
+/**
+ * Annotations: the configured keys (or all primitive ones), within the per-trace budget; the rest
+ * stay metadata. Returns the attribute keys that became annotations, or undefined for none.
+ */
+function annotate(doc: SegmentDocument, attrs: SpanAttrs, segmentOf: ResourceView | undefined, traceId: string, ctx: TranslateContext): Set<string> | undefined {
+  const { options, indexed, notes } = ctx;
+  if (!options.indexAllAttributes && indexed.size === 0) return undefined;
+  const candidates: Candidate[] = [];
+  for (let i = 0; i < attrs.size; i++) {
+    const key = attrs.keys[i]!;
+    if (options.indexAllAttributes ? attrs.isUsed(i) : !indexed.has(key)) continue;
+    const value = toAnnotationValue(attrs.values[i]);
+    if (value !== undefined) candidates.push({ key, value });
+  }
+  if (segmentOf) {
+    for (const c of segmentOf.annotations) if (options.indexAllAttributes || indexed.has(c.key)) candidates.push(c);
+  }
+  if (candidates.length === 0) return undefined;
+  const annotated = new Set<string>();
   const annotations: Record<string, AnnotationValue> = {};
   for (const c of candidates) {
     const key = annotationKey(c.key, options.annotationKeyDots);
@@ -181,7 +245,7 @@ export function spanToDocument(span: Span, view: ResourceView, options: Translat
       notes.adjusted('annotation_key_collision', `: ${JSON.stringify(c.key)} and another attribute both become ${JSON.stringify(key)}`);
       continue;
     }
-    if (!budget.admit(traceId, key)) {
+    if (!ctx.budget.admit(traceId, key)) {
       notes.adjusted('annotation_limit');
       continue;
     }
@@ -199,45 +263,23 @@ export function spanToDocument(span: Span, view: ResourceView, options: Translat
     annotated.add(c.key);
   }
   if (Object.keys(annotations).length > 0) doc.annotations = annotations;
-
-  const metadata: Record<string, JsonValue> = {};
-  for (const [key, raw] of Object.entries(attrs.map)) {
-    if (attrs.used.has(key) || annotated.has(key) || raw === undefined) continue;
-    metadata[key] = toJson(raw);
-  }
-  if (isSegment) {
-    for (const [full, value] of view.metadata) if (!annotated.has(full)) metadata[full] = value;
-  }
-  if (Object.keys(metadata).length > 0) doc.metadata = { [DEFAULT_NAMESPACE]: metadata };
-
-  const links: SpanLinkEntry[] = [];
-  for (const link of span.links) {
-    if (link.spanId.length !== 8 || link.traceId.length !== 16) continue;
-    if (options.strictTraceIds && !plausibleTraceEpoch(link.traceId, options.nowSeconds)) {
-      notes.adjusted('implausible_link_trace_id');
-      continue;
-    }
-    const entry: SpanLinkEntry = { trace_id: xrayTraceId(link.traceId), id: hex(link.spanId) };
-    const la = attrMap(link.attributes);
-    if (Object.keys(la).length > 0) entry.attributes = Object.fromEntries(Object.entries(la).map(([k, v]) => [k, toJson(v)]));
-    links.push(entry);
-  }
-  if (links.length > 0) doc.links = links;
-  return doc;
+  return annotated;
 }
 
 /** Every span of a decoded request → one document each, within X-Ray's rules; what was refused or changed is counted. */
 export function translateRequest(request: ExportTraceServiceRequest, options: TranslateOptions, budget: AnnotationBudget): Translation {
   const t: Translation = { documents: [], spans: 0, dropped: {}, adjusted: {}, examples: {}, renamedKeys: new Map() };
   const notes = new Notes(t);
+  const adjusted = (reason: TrimReason): void => notes.adjusted(reason);
+  const ctx: TranslateContext = { options, indexed: new Set(options.indexedAttributes), budget, notes };
   for (const rs of request.resourceSpans) {
     const resource = resourceView(attrMap(rs.resource?.attributes));
     for (const ss of rs.scopeSpans) {
       for (const span of ss.spans) {
         t.spans++;
-        const doc = spanToDocument(span, resource, options, budget, notes);
+        const doc = spanToDocument(span, resource, ctx);
         if (!doc) continue;
-        const json = fitDocument(doc, (reason) => notes.adjusted(reason));
+        const json = fitDocument(doc, adjusted);
         if (json === undefined) {
           notes.dropped('document_too_large');
           continue;
@@ -248,4 +290,3 @@ export function translateRequest(request: ExportTraceServiceRequest, options: Tr
   }
   return t;
 }
-

@@ -128,6 +128,28 @@ describe('toEvents: JSON documents', () => {
     assert.ok(body.startsWith(doc.body.slice(0, -TRUNCATION_MARKER.length)));
     assert.equal(doc.severity_text, 'INFO', 'the rest of the document is whole');
   });
+  it('writes attributes as an object holds them: repeated keys once with the last value, array-index keys first, __proto__ as data', () => {
+    const { events } = toEvents(
+      request([
+        {
+          timeUnixNano: 1_750_000_000_456_789_000n,
+          body: { stringValue: 'x' },
+          attributes: [
+            { key: 'b', value: { stringValue: 'first' } },
+            { key: '__proto__', value: { stringValue: 'p' } },
+            { key: '7', value: { intValue: 7n } },
+            { key: 'b', value: { stringValue: 'second' } },
+            { key: 'empty', value: {} },
+          ],
+        },
+      ]),
+      OPTIONS,
+    );
+    assert.equal(
+      events[0]?.message,
+      '{"body":"x","attributes":{"7":7,"b":"second","__proto__":"p","empty":null},"resource":{"service.name":"api","host.name":"web-1"},"scope":{"name":"lib","version":"1.2.3"}}',
+    );
+  });
 });
 
 describe('toEvents: raw mode', () => {

@@ -8,9 +8,10 @@ import { fitDocument, MARKER_NAMESPACE, type TrimReason } from '../../../src/exp
 import { MAX_DOCUMENT_BYTES } from '../../../src/exporters/xray/limits.ts';
 import { plausibleTraceEpoch, sanitizeName, segmentName, xrayTraceId } from '../../../src/exporters/xray/names.ts';
 import { translateRequest } from '../../../src/exporters/xray/translate.ts';
-import { epochSeconds } from '../../../src/exporters/xray/values.ts';
+import { epochSeconds, K, SpanAttrs } from '../../../src/exporters/xray/values.ts';
 import { documentProblem } from '../../support/fake-xray.ts';
 import { KIND, NOW, options, request, spanIds } from './helpers.ts';
+import type { KeyValue } from '../../../src/otlp/types.ts';
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
@@ -32,6 +33,19 @@ describe('names', () => {
     assert.equal(Array.from(name).length, 200);
     assert.ok(!/[\uD800-\uDBFF]$/.test(name), 'no lone high surrogate at the end');
     assert.ok(name.endsWith('𝔘'));
+  });
+
+  // The rule as a regex, to check the regex-free path for ASCII names against.
+  const byRule = (raw: string): string => Array.from(raw.replace(/\s/g, ' ').replace(/[^\p{L}\p{N}\s_.:/%&#=+\\\-@]/gu, '').trim()).slice(0, 200).join('').trim();
+  test('every ASCII character is treated as the rule says, wherever it stands', () => {
+    for (let c = 0; c < 0x80; c++) {
+      const ch = String.fromCharCode(c);
+      for (const raw of [`a${ch}b`, `${ch}x`, `x${ch}`, `${ch}${ch}`]) assert.equal(sanitizeName(raw), byRule(raw), `character 0x${c.toString(16)} in ${JSON.stringify(raw)}`);
+    }
+  });
+
+  test('ASCII names are cut at 200 characters, then trimmed', () => {
+    for (const raw of ['x'.repeat(250), `${'x'.repeat(199)} y`, `  ${'{x}'.repeat(120)}`, `\t${'a\tb'.repeat(70)}`]) assert.equal(sanitizeName(raw), byRule(raw));
   });
 
   test('never empty: the next candidate, then a fixed fallback', () => {
@@ -127,6 +141,58 @@ describe('URLs never carry passwords', () => {
     ['https://user@x.com/', 'https://user@x.com/'],
   ];
   for (const [raw, want] of cases) test(raw, () => assert.equal(withoutPassword(raw), want));
+});
+
+describe('attributes as attrMap reads them', () => {
+  const kv = (key: string, value: KeyValue['value']): KeyValue => ({ key, value, keyStrindex: 0 });
+
+  test('a repeated key keeps its first place and its last value; array-index keys come first, as in an object', () => {
+    const r = request({ 'service.name': 'svc' }, [{ spanId: '1000000000000001', kind: KIND.INTERNAL }]);
+    r.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes = [
+      kv('b', { stringValue: 'first' }),
+      kv('10', { intValue: 10n }),
+      kv('http.method', { stringValue: 'GET' }),
+      kv('a', { boolValue: true }),
+      kv('b', { stringValue: 'second' }),
+      kv('2', { stringValue: 'two' }),
+      kv('http.method', { stringValue: 'POST' }),
+    ];
+    // Two annotations per trace: the first two candidates in attrMap's order ("2", "10") win the budget.
+    const t = translateRequest(r, options({ indexAllAttributes: true }), new AnnotationBudget(100, 2));
+    const doc = JSON.parse(t.documents[0]!.json) as SegmentDocument;
+    assert.deepEqual(doc.annotations, { 2: 'two', 10: 10 });
+    assert.equal(doc.http?.request?.method, 'POST');
+    assert.match(t.documents[0]!.json, /"metadata":\{"default":\{"b":"second","a":true,/);
+    assert.deepEqual(t.adjusted, { annotation_limit: 1 });
+  });
+
+  test('many attributes: a key repeated past the 16th is found once, and a key past the 31st is consumed by its block', () => {
+    const r = request({ 'service.name': 'svc' }, [{ spanId: '1000000000000001', parentSpanId: '2000000000000002', kind: KIND.INTERNAL }]);
+    r.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes = [
+      ...Array.from({ length: 40 }, (_, i) => kv(`k${i}`, { intValue: BigInt(i) })),
+      kv('http.method', { stringValue: 'GET' }),
+      kv('k3', { stringValue: 'again' }),
+      kv('k20', { stringValue: 'again' }),
+    ];
+    // Indexing every attribute makes each entry a candidate: a key seen twice would collide with itself.
+    const t = translateRequest(r, options({ indexAllAttributes: true }), new AnnotationBudget());
+    const doc = JSON.parse(t.documents[0]!.json) as SegmentDocument;
+    assert.equal(doc.http?.request?.method, 'GET');
+    assert.deepEqual(Object.keys(doc.annotations ?? {}), Array.from({ length: 40 }, (_, i) => `k${i}`));
+    assert.deepEqual([doc.annotations?.['k3'], doc.annotations?.['k20']], ['again', 'again']);
+    assert.deepEqual(t.adjusted, {});
+  });
+
+  test('attributes read after another span was read are still their own', () => {
+    const a = new SpanAttrs([kv('http.method', { stringValue: 'GET' }), kv('app.x', { stringValue: 'x' })]);
+    const b = new SpanAttrs([kv('db.system', { stringValue: 'mysql' }), kv('http.method', { stringValue: 'POST' })]);
+    assert.equal(a.string(K['http.method']), 'GET');
+    assert.equal(a.string(K['db.system']), undefined);
+    assert.equal(b.takeString(K['http.method']), 'POST');
+    assert.equal(b.string(K['db.system']), 'mysql');
+    assert.deepEqual([b.isUsed(0), b.isUsed(1)], [false, true]);
+    assert.equal(a.string(K['http.method']), 'GET');
+  });
 });
 
 describe('segments and subsegments', () => {
