@@ -43,14 +43,16 @@ export function sdkApi(o: SdkApiOptions): PutTraceSegmentsApi {
   let sdk: Promise<typeof import('@aws-sdk/client-xray')> | undefined;
   const load = async () => {
     const m = await (sdk ??= import('@aws-sdk/client-xray'));
-    client ??= new m.XRayClient({
-      ...(o.region === undefined ? {} : { region: o.region }),
-      ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }),
-      maxAttempts: 1,
-      customUserAgent: o.userAgent,
-      requestHandler: { connectionTimeout: 5_000 },
-    });
-    fastDocumentsBody(client);
+    if (client === undefined) {
+      client = new m.XRayClient({
+        ...(o.region === undefined ? {} : { region: o.region }),
+        ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }),
+        maxAttempts: 1,
+        customUserAgent: o.userAgent,
+        requestHandler: { connectionTimeout: 5_000 },
+      });
+      fastDocumentsBody(client);
+    }
     return { client, PutTraceSegmentsCommand: m.PutTraceSegmentsCommand };
   };
   return {
@@ -81,14 +83,19 @@ export function fastDocumentsBody(client: XRayClient): void {
   const protocol = client.config.protocol as unknown as Partial<RequestSerializer> | undefined;
   const original = protocol?.serializeRequest;
   if (protocol === undefined || typeof original !== 'function') return; // another SDK shape: keep its own writer
-  protocol.serializeRequest = async (op: unknown, input: unknown, context: unknown) => {
+  if (WRAPPED.has(original)) return; // once per client: a chain of wrappers would cost a call each
+  const wrapped = async (op: unknown, input: unknown, context: unknown) => {
     const docs = (input as { TraceSegmentDocuments?: unknown } | null)?.TraceSegmentDocuments;
     if ((op as { name?: unknown } | null)?.name !== 'PutTraceSegments' || !Array.isArray(docs)) return original.call(protocol, op, input, context);
     const request = await original.call(protocol, op, { ...(input as object), TraceSegmentDocuments: [] }, context);
     request.body = JSON.stringify({ TraceSegmentDocuments: docs });
     return request;
   };
+  WRAPPED.add(wrapped);
+  protocol.serializeRequest = wrapped;
 }
+
+const WRAPPED = new WeakSet<object>();
 
 export interface XrayClientOptions {
   /** The exporter's name, for counters and messages. */

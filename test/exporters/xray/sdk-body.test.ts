@@ -19,6 +19,9 @@ test('documents go out in a JSON.stringify body that X-Ray parses and whose sign
     const before = protocol.serializeRequest;
     fastDocumentsBody(client);
     assert.notEqual(protocol.serializeRequest, before, 'the serializer is wrapped');
+    const once = protocol.serializeRequest;
+    fastDocumentsBody(client);
+    assert.equal(protocol.serializeRequest, once, 'and only once, however often it is asked');
     const bodies: unknown[] = [];
     const wrapped = protocol.serializeRequest;
     protocol.serializeRequest = async (...a: unknown[]) => {
