@@ -179,6 +179,13 @@ interface RelayProcess {
   logFile: string;
 }
 
+/** The Node flags the image runs the relay with (the Dockerfile's ENTRYPOINT, between `node` and the script): the bench measures what ships. */
+export function shippedNodeFlags(): string[] {
+  const line = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8').match(/^ENTRYPOINT\s+(\[.*\])\s*$/m)?.[1];
+  const argv = line ? (JSON.parse(line) as string[]) : [];
+  return argv.slice(1).filter((a) => a.startsWith('--'));
+}
+
 /** Compiles src/ into a temporary directory laid out like the repo (dist/, proto/, config/, node_modules). */
 function buildRelay(work: string): string {
   const dir = path.join(work, 'relay');
@@ -262,7 +269,7 @@ async function startRelay(entry: string, cfg: Omit<RelayConfigInput, 'httpPort' 
   writeFileSync(configFile, yaml);
   const logFile = path.join(work, `${tag}.log`);
   const fd = openSync(logFile, 'w');
-  const flags: string[] = [...opts.relayFlags];
+  const flags: string[] = [...shippedNodeFlags(), ...opts.relayFlags];
   if (opts.cpuProfDir) flags.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`, `--cpu-prof-name=${tag}.cpuprofile`);
   if (opts.heapSnapshotDir) flags.push('--heapsnapshot-signal=SIGUSR2');
   const child = spawn(process.execPath, [...flags, entry, 'run', '--config', configFile], {
@@ -733,7 +740,7 @@ async function main(): Promise<void> {
   const m = machine();
   const nowMs = Date.now();
   process.stdout.write(
-    `otlp-relay bench (${opts.quick ? 'quick' : 'full'}): ${m.cpus} CPUs (${m.model}), ${fmt(m.memoryBytes / 2 ** 30, 1)} GiB, Node ${process.version}, relay from ${opts.relay}\n` +
+    `otlp-relay bench (${opts.quick ? 'quick' : 'full'}): ${m.cpus} CPUs (${m.model}), ${fmt(m.memoryBytes / 2 ** 30, 1)} GiB, Node ${process.version}, relay from ${opts.relay} with ${[...shippedNodeFlags(), ...opts.relayFlags].join(' ') || 'no Node flags'}\n` +
       `load: ${ITEMS_PER_REQUEST}-item requests, ${ATTRIBUTES_PER_SPAN} attributes and one event per span, ${ERROR_RATE * 100} % error spans; logs requests of ${ITEMS_PER_REQUEST} records\n\n`,
   );
   let exitCode = 0;

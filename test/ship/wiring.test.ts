@@ -99,7 +99,9 @@ describe('Dockerfile', () => {
   it('lays out dist/, proto/, config/ and package.json as the code finds them from dist/', () => {
     const { entrypoint, cmd } = containerArgv(runtime);
     assert.equal(entrypoint[0], 'node');
-    const script = posix.resolve(workdir(runtime), entrypoint[1] ?? '');
+    const flags = entrypoint.slice(1).filter((a) => a.startsWith('--'));
+    assert.ok(flags.every((f) => /^--max-semi-space-size=\d+$/.test(f)), `only memory flags before the script: ${flags.join(' ')}`);
+    const script = posix.resolve(workdir(runtime), entrypoint[1 + flags.length] ?? '');
     const dist = placed(runtime).find((p) => p.from !== undefined && script.startsWith(`${p.dest}/`));
     assert.ok(dist, `${script} lies in the built output`);
     assert.equal(posix.relative(dist.dest, script), 'main.js');
