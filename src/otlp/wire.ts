@@ -40,6 +40,7 @@ const K_LOG = 2;
 const K_METRIC = 3;
 const K_POINT = 4;
 const K_ANY = 5;
+const K_KEY_VALUE = 6;
 
 // Field roles inside K_SPAN / K_LOG / K_METRIC messages.
 const R_NONE = 0;
@@ -66,7 +67,30 @@ interface MsgPlan {
   kind: number;
   /** Indexed by field number; undefined = unknown field. */
   fields: (FieldPlan | undefined)[];
+  /** Fast-path action (A_*) by tag value, for tags below its length; A_SLOW = let slowField decide. */
+  act: Uint8Array;
+  /** Sub-message plan by tag value, where act is A_MSG or above. */
+  sub: (MsgPlan | undefined)[];
 }
+
+// Fast-path actions of a tag (1- or 2-byte tags of well-formed fields); everything else goes to slowField.
+const A_SLOW = 0;
+const A_VARINT = 1;
+const A_I64 = 2;
+const A_I32 = 3;
+const A_LEN = 4;
+const A_TRACE_ID = 5;
+const A_SPAN_ID = 6;
+const A_PARENT_SPAN_ID = 7;
+const A_METRIC_NAME = 8;
+// Sub-messages (A_MSG and up): generic, or one of the hand-written walkers of the hottest types.
+const A_MSG = 9;
+const A_KEY_VALUE = 10;
+const A_ANY_VALUE = 11;
+const A_SPAN = 12;
+/** Unknown fields by wire type (groups and invalid wire types are errors: slow path). */
+const UNKNOWN_ACT = [A_VARINT, A_I64, A_LEN, A_SLOW, A_SLOW, A_I32, A_SLOW, A_SLOW];
+const ROLE_ACT = [A_LEN, A_TRACE_ID, A_SPAN_ID, A_PARENT_SPAN_ID, A_METRIC_NAME];
 
 const KIND_BY_TYPE: Record<string, number> = {
   '.opentelemetry.proto.trace.v1.Span': K_SPAN,
@@ -77,6 +101,7 @@ const KIND_BY_TYPE: Record<string, number> = {
   '.opentelemetry.proto.metrics.v1.ExponentialHistogramDataPoint': K_POINT,
   '.opentelemetry.proto.metrics.v1.SummaryDataPoint': K_POINT,
   '.opentelemetry.proto.common.v1.AnyValue': K_ANY,
+  '.opentelemetry.proto.common.v1.KeyValue': K_KEY_VALUE,
 };
 
 const SCALAR_WIRE: Record<string, number> = {
@@ -116,7 +141,7 @@ function shortName(t: Type): string {
 function buildPlan(t: Type, cache: Map<Type, MsgPlan>): MsgPlan {
   const cached = cache.get(t);
   if (cached !== undefined) return cached;
-  const plan: MsgPlan = { name: shortName(t), kind: KIND_BY_TYPE[t.fullName] ?? K_PLAIN, fields: [] };
+  const plan: MsgPlan = { name: shortName(t), kind: KIND_BY_TYPE[t.fullName] ?? K_PLAIN, fields: [], act: new Uint8Array(0), sub: [] };
   // Registered before recursing: AnyValue -> ArrayValue/KeyValueList -> KeyValue -> AnyValue is a cycle.
   cache.set(t, plan);
   const fields: (FieldPlan | undefined)[] = [];
@@ -150,7 +175,70 @@ function buildPlan(t: Type, cache: Map<Type, MsgPlan>): MsgPlan {
   const dense: (FieldPlan | undefined)[] = new Array<FieldPlan | undefined>(fields.length).fill(undefined);
   for (let i = 0; i < fields.length; i++) dense[i] = fields[i];
   plan.fields = dense;
+  // Tags of known fields only (field numbers < fields.length); tags at or beyond act.length are unknown fields.
+  const act = new Uint8Array(dense.length * 8);
+  const sub: (MsgPlan | undefined)[] = new Array<MsgPlan | undefined>(act.length).fill(undefined);
+  for (let tag = 8; tag < act.length; tag++) {
+    const f = dense[tag >>> 3];
+    const wt = tag & 7;
+    if (f === undefined) act[tag] = UNKNOWN_ACT[wt]!;
+    else if (wt !== f.wire) act[tag] = A_SLOW; // packed arrays and wrong wire types
+    else if (wt === WT_VARINT) act[tag] = A_VARINT;
+    else if (wt === WT_I64) act[tag] = A_I64;
+    else if (wt === WT_I32) act[tag] = A_I32;
+    else if (f.msg !== undefined) {
+      act[tag] = f.msg.kind === K_KEY_VALUE ? A_KEY_VALUE : f.msg.kind === K_ANY ? A_ANY_VALUE : f.msg.kind === K_SPAN ? A_SPAN : A_MSG;
+      sub[tag] = f.msg;
+    } else act[tag] = ROLE_ACT[f.role]!;
+  }
+  plan.act = act;
+  plan.sub = sub;
+  checkHandWritten(plan);
   return plan;
+}
+
+/** The tags walkKeyValue / walkAnyValue / walkSpan take inline, with the action the plan gives each. */
+const HAND_WRITTEN: Record<number, [number, number][]> = {
+  [K_KEY_VALUE]: [
+    [0x0a, A_LEN],
+    [0x12, A_ANY_VALUE],
+  ],
+  [K_ANY]: [
+    [0x0a, A_LEN],
+    [0x10, A_VARINT],
+    [0x18, A_VARINT],
+    [0x21, A_I64],
+    [0x2a, A_MSG],
+    [0x32, A_MSG],
+    [0x3a, A_LEN],
+    [0x40, A_VARINT],
+  ],
+  [K_SPAN]: [
+    [0x0a, A_TRACE_ID],
+    [0x12, A_SPAN_ID],
+    [0x1a, A_LEN],
+    [0x22, A_PARENT_SPAN_ID],
+    [0x2a, A_LEN],
+    [0x30, A_VARINT],
+    [0x39, A_I64],
+    [0x41, A_I64],
+    [0x4a, A_KEY_VALUE],
+    [0x50, A_VARINT],
+    [0x5a, A_MSG],
+    [0x60, A_VARINT],
+    [0x6a, A_MSG],
+    [0x70, A_VARINT],
+    [0x7a, A_MSG],
+    [0x85, A_I32], // the 2-byte tag 0x85 0x01
+  ],
+};
+
+/** Fails at plan time if the .proto no longer matches what the hand-written walkers assume. */
+function checkHandWritten(plan: MsgPlan): void {
+  for (const [first, want] of HAND_WRITTEN[plan.kind] ?? []) {
+    const tag = first < 0x80 ? first : (first & 0x7f) | (1 << 7);
+    if (plan.act[tag] !== want) throw new Error(`wire plan: ${plan.name} tag ${tag} is action ${plan.act[tag]}, the hand-written walker assumes ${want}`);
+  }
 }
 
 const plans = new Map<Signal, MsgPlan>();
@@ -296,13 +384,237 @@ function recordInvalid(count: number, what: string, at: number, problem: string)
   if (firstReason === undefined) firstReason = `${what} at byte ${at}${problem}`;
 }
 
-/** Walks the message in [start, end) leaving P at end; `at` (its tag's offset) is quoted in invalid-item reasons. */
+// slowField's out-values for a role field (A_TRACE_ID ... A_METRIC_NAME), read by walkMessage right after.
+let slowStart = 0;
+let slowEnd = 0;
+
+/**
+ * One field at P of `plan`'s message ending at `end`, the general way (any tag, any length, errors with
+ * their messages); leaves P after it. Returns the field's role action when it is an id or name field, else A_SLOW.
+ */
+function slowField(plan: MsgPlan, end: number): number {
+  const fields = plan.fields;
+  const tagPos = P;
+  const tag = readVarint(end);
+  if (tag > 0xffffffff) throw fail(`${plan.name} has a field number beyond 2^29 at byte ${tagPos}`);
+  const no = tag >>> 3;
+  const wt = tag & 7;
+  if (no === 0) throw fail(`${plan.name} has a field number 0 at byte ${tagPos}`);
+  const f = no < fields.length ? fields[no] : undefined;
+  if (f === undefined) {
+    skipUnknown(wt, no, end, tagPos, plan);
+    return A_SLOW;
+  }
+  if (wt !== f.wire) {
+    if (wt === WT_LEN && f.packable) {
+      checkPacked(plan, f, readLength(end, tagPos, plan, no, f), tagPos);
+      return A_SLOW;
+    }
+    throw wrongWireType(plan, f, wt, tagPos);
+  }
+  switch (wt) {
+    case WT_VARINT:
+      skipVarint(end);
+      return A_SLOW;
+    case WT_I64:
+      skipFixed(8, end, tagPos, plan, no, f);
+      return A_SLOW;
+    case WT_I32:
+      skipFixed(4, end, tagPos, plan, no, f);
+      return A_SLOW;
+    default: {
+      const len = readLength(end, tagPos, plan, no, f);
+      const s = P;
+      const e = s + len;
+      if (f.msg !== undefined) walkMessage(f.msg, s, e, tagPos);
+      P = e;
+      slowStart = s;
+      slowEnd = e;
+      return f.msg === undefined ? ROLE_ACT[f.role]! : A_SLOW;
+    }
+  }
+}
+
+/** KeyValue (plan: its MsgPlan): key (tag 0x0a) and value (0x12) inline, anything else through slowField. */
+function walkKeyValue(plan: MsgPlan, start: number, end: number): void {
+  const b = B;
+  let p = start;
+  while (p < end) {
+    const t = b[p]!;
+    if ((t === 0x0a || t === 0x12) && p + 1 < end) {
+      let q = p + 2;
+      let len = b[p + 1]!;
+      if (len >= 0x80) {
+        const b1 = q < end ? b[q]! : 0x80;
+        len = b1 >= 0x80 ? -1 : (len & 0x7f) | (b1 << 7);
+        q++;
+      }
+      if (len >= 0 && len <= end - q) {
+        if (t === 0x12) walkAnyValue(plan.sub[0x12]!, q, q + len, p);
+        p = q + len;
+        continue;
+      }
+    }
+    P = p;
+    slowField(plan, end);
+    p = P;
+  }
+}
+
+/** AnyValue (plan: its MsgPlan): every member with a 1-byte tag inline, anything else through slowField. */
+function walkAnyValue(plan: MsgPlan, start: number, end: number, at: number): void {
+  if (++anyDepth > MAX_ANY_VALUE_DEPTH) throw fail(`AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH} levels at byte ${at}`);
+  const b = B;
+  let p = start;
+  while (p < end) {
+    const t = b[p]!;
+    let q = p + 1;
+    if (t === 0x0a || t === 0x3a || t === 0x2a || t === 0x32) {
+      // string_value, bytes_value, array_value, kvlist_value
+      if (q < end) {
+        let len = b[q++]!;
+        if (len >= 0x80) {
+          const b1 = q < end ? b[q]! : 0x80;
+          len = b1 >= 0x80 ? -1 : (len & 0x7f) | (b1 << 7);
+          q++;
+        }
+        if (len >= 0 && len <= end - q) {
+          const e = q + len;
+          if (t === 0x2a || t === 0x32) walkMessage(plan.sub[t]!, q, e, p);
+          p = e;
+          continue;
+        }
+      }
+    } else if (t === 0x10 || t === 0x18 || t === 0x40) {
+      // bool_value, int_value, string_value_strindex: up to 9 bytes (the 10th needs the overflow check)
+      const lim = end - q > 9 ? q + 9 : end;
+      while (q < lim && b[q]! >= 0x80) q++;
+      if (q < lim) {
+        p = q + 1;
+        continue;
+      }
+    } else if (t === 0x21) {
+      // double_value
+      if (end - q >= 8) {
+        p = q + 8;
+        continue;
+      }
+    }
+    P = p;
+    slowField(plan, end);
+    p = P;
+  }
+  anyDepth--;
+}
+
+/** Span (plan: its MsgPlan): every field with a 1-byte tag and flags inline, anything else through slowField. */
+function walkSpan(plan: MsgPlan, start: number, end: number, at: number): void {
+  const b = B;
+  const sub = plan.sub;
+  let traceLen = 0;
+  let traceZero = true;
+  let spanLen = 0;
+  let spanZero = true;
+  let parentLen = 0;
+  let p = start;
+  while (p < end) {
+    const t = b[p]!;
+    let q = p + 1;
+    switch (t) {
+      case 0x39: // start_time_unix_nano
+      case 0x41: // end_time_unix_nano
+        if (end - q >= 8) {
+          p = q + 8;
+          continue;
+        }
+        break;
+      case 0x85: // flags (field 16, fixed32: a 2-byte tag)
+        if (end - q >= 5 && b[q] === 0x01) {
+          p = q + 5;
+          continue;
+        }
+        break;
+      case 0x30: // kind
+      case 0x50: // dropped_attributes_count
+      case 0x60: // dropped_events_count
+      case 0x70: {
+        // dropped_links_count
+        const lim = end - q > 9 ? q + 9 : end;
+        while (q < lim && b[q]! >= 0x80) q++;
+        if (q < lim) {
+          p = q + 1;
+          continue;
+        }
+        break;
+      }
+      case 0x0a:
+      case 0x12:
+      case 0x1a:
+      case 0x22:
+      case 0x2a:
+      case 0x4a:
+      case 0x5a:
+      case 0x6a:
+      case 0x7a: {
+        if (q >= end) break;
+        let len = b[q++]!;
+        if (len >= 0x80) {
+          const b1 = q < end ? b[q]! : 0x80;
+          len = b1 >= 0x80 ? -1 : (len & 0x7f) | (b1 << 7);
+          q++;
+        }
+        if (len < 0 || len > end - q) break;
+        const e = q + len;
+        if (t === 0x4a) walkKeyValue(sub[0x4a]!, q, e);
+        else if (t === 0x5a || t === 0x6a || t === 0x7a) walkMessage(sub[t]!, q, e, p);
+        else if (t === 0x0a) {
+          traceLen = len;
+          traceZero = allZero(q, e);
+        } else if (t === 0x12) {
+          spanLen = len;
+          spanZero = allZero(q, e);
+        } else if (t === 0x22) parentLen = len;
+        p = e;
+        continue;
+      }
+    }
+    P = p;
+    const role = slowField(plan, end);
+    p = P;
+    if (role !== A_SLOW) {
+      const len = slowEnd - slowStart;
+      if (role === A_TRACE_ID) {
+        traceLen = len;
+        traceZero = allZero(slowStart, slowEnd);
+      } else if (role === A_SPAN_ID) {
+        spanLen = len;
+        spanZero = allZero(slowStart, slowEnd);
+      } else if (role === A_PARENT_SPAN_ID) parentLen = len;
+    }
+  }
+  items++;
+  if (traceLen === 16 && !traceZero && spanLen === 8 && !spanZero && (parentLen === 0 || parentLen === 8)) return;
+  const problem =
+    idProblem('trace_id', traceLen, traceZero, 16, false) ??
+    idProblem('span_id', spanLen, spanZero, 8, false) ??
+    idProblem('parent_span_id', parentLen, false, 8, true);
+  if (problem !== undefined) recordInvalid(1, 'span', at, `: ${problem}`);
+}
+
+/**
+ * Walks the message in [start, end); `at` (its tag's offset) is quoted in invalid-item reasons. The loop
+ * takes well-formed 1-2 byte tags, short varints and 1-2 byte lengths inline; anything else (and every
+ * error) goes through slowField, which re-reads the field from its tag.
+ */
 function walkMessage(plan: MsgPlan, start: number, end: number, at: number): void {
   const kind = plan.kind;
-  const fields = plan.fields;
   if (kind === K_ANY && ++anyDepth > MAX_ANY_VALUE_DEPTH) {
     throw fail(`AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH} levels at byte ${at}`);
   }
+  const act = plan.act;
+  const actLen = act.length;
+  const sub = plan.sub;
+  const b = B;
   const itemsBefore = items;
   // Id bookkeeping for spans and log records (last occurrence wins, as in protobuf).
   let traceLen = 0;
@@ -311,61 +623,79 @@ function walkMessage(plan: MsgPlan, start: number, end: number, at: number): voi
   let spanZero = true;
   let parentLen = 0;
   let nameLen = 0;
-  P = start;
-  while (P < end) {
-    const tagPos = P;
-    const tag = readVarint(end);
-    if (tag > 0xffffffff) throw fail(`${plan.name} has a field number beyond 2^29 at byte ${tagPos}`);
-    const no = tag >>> 3;
-    const wt = tag & 7;
-    if (no === 0) throw fail(`${plan.name} has a field number 0 at byte ${tagPos}`);
-    const f = no < fields.length ? fields[no] : undefined;
-    if (f === undefined) {
-      skipUnknown(wt, no, end, tagPos, plan);
-      continue;
+  let p = start;
+  while (p < end) {
+    // Tag: 1 or 2 bytes (field numbers up to 2047), else the slow path.
+    let tag = b[p]!;
+    let q = p + 1;
+    if (tag >= 0x80) {
+      const b1 = q < end ? b[q]! : 0x80;
+      if (b1 >= 0x80) tag = 0;
+      else {
+        tag = (tag & 0x7f) | (b1 << 7);
+        q++;
+      }
     }
-    if (wt !== f.wire) {
-      if (wt === WT_LEN && f.packable) {
-        checkPacked(plan, f, readLength(end, tagPos, plan, no, f), tagPos);
+    const a = tag < actLen ? act[tag]! : tag >= 8 ? UNKNOWN_ACT[tag & 7]! : A_SLOW;
+    if (a === A_VARINT) {
+      // Up to 9 bytes: the 10th needs the overflow check.
+      const lim = end - q > 9 ? q + 9 : end;
+      while (q < lim && b[q]! >= 0x80) q++;
+      if (q < lim) {
+        p = q + 1;
         continue;
       }
-      throw wrongWireType(plan, f, wt, tagPos);
-    }
-    switch (wt) {
-      case WT_VARINT:
-        skipVarint(end);
-        break;
-      case WT_I64:
-        skipFixed(8, end, tagPos, plan, no, f);
-        break;
-      case WT_I32:
-        skipFixed(4, end, tagPos, plan, no, f);
-        break;
-      default: {
-        const len = readLength(end, tagPos, plan, no, f);
-        const s = P;
-        const e = s + len;
-        if (f.msg !== undefined) {
-          walkMessage(f.msg, s, e, tagPos);
-        } else if (f.role !== R_NONE) {
-          switch (f.role) {
-            case R_TRACE_ID:
-              traceLen = len;
-              traceZero = allZero(s, e);
-              break;
-            case R_SPAN_ID:
-              spanLen = len;
-              spanZero = allZero(s, e);
-              break;
-            case R_PARENT_SPAN_ID:
-              parentLen = len;
-              break;
-            default:
-              nameLen = len;
-          }
-        }
-        P = e;
+    } else if (a === A_I64) {
+      if (end - q >= 8) {
+        p = q + 8;
+        continue;
       }
+    } else if (a === A_I32) {
+      if (end - q >= 4) {
+        p = q + 4;
+        continue;
+      }
+    } else if (a !== A_SLOW && q < end) {
+      // Length-delimited: 1 or 2 length bytes.
+      let len = b[q++]!;
+      if (len >= 0x80) {
+        const b1 = q < end ? b[q]! : 0x80;
+        len = b1 >= 0x80 ? -1 : (len & 0x7f) | (b1 << 7);
+        q++;
+      }
+      if (len >= 0 && len <= end - q) {
+        const e = q + len;
+        if (a === A_KEY_VALUE) walkKeyValue(sub[tag]!, q, e);
+        else if (a === A_ANY_VALUE) walkAnyValue(sub[tag]!, q, e, p);
+        else if (a === A_MSG) walkMessage(sub[tag]!, q, e, p);
+        else if (a === A_SPAN) walkSpan(sub[tag]!, q, e, p);
+        else if (a !== A_LEN) {
+          if (a === A_TRACE_ID) {
+            traceLen = len;
+            traceZero = allZero(q, e);
+          } else if (a === A_SPAN_ID) {
+            spanLen = len;
+            spanZero = allZero(q, e);
+          } else if (a === A_PARENT_SPAN_ID) parentLen = len;
+          else nameLen = len;
+        }
+        p = e;
+        continue;
+      }
+    }
+    P = p;
+    const role = slowField(plan, end);
+    p = P;
+    if (role !== A_SLOW) {
+      const len = slowEnd - slowStart;
+      if (role === A_TRACE_ID) {
+        traceLen = len;
+        traceZero = allZero(slowStart, slowEnd);
+      } else if (role === A_SPAN_ID) {
+        spanLen = len;
+        spanZero = allZero(slowStart, slowEnd);
+      } else if (role === A_PARENT_SPAN_ID) parentLen = len;
+      else if (role === A_METRIC_NAME) nameLen = len;
     }
   }
   switch (kind) {
@@ -379,6 +709,7 @@ function walkMessage(plan: MsgPlan, start: number, end: number, at: number): voi
       return;
     case K_SPAN: {
       items++;
+      if (traceLen === 16 && !traceZero && spanLen === 8 && !spanZero && (parentLen === 0 || parentLen === 8)) return;
       const problem =
         idProblem('trace_id', traceLen, traceZero, 16, false) ??
         idProblem('span_id', spanLen, spanZero, 8, false) ??
@@ -388,6 +719,7 @@ function walkMessage(plan: MsgPlan, start: number, end: number, at: number): voi
     }
     case K_LOG: {
       items++;
+      if ((traceLen === 0 || traceLen === 16) && (spanLen === 0 || spanLen === 8)) return;
       const problem = idProblem('trace_id', traceLen, traceZero, 16, true) ?? idProblem('span_id', spanLen, spanZero, 8, true);
       if (problem !== undefined) recordInvalid(1, 'log record', at, `: ${problem}`);
       return;
@@ -408,7 +740,8 @@ export function scanRequest(signal: Signal, bytes: Uint8Array): ScanResult {
   const resourceField = plan.fields[1];
   const resourcePlan = resourceField?.msg;
   if (resourceField === undefined || resourcePlan === undefined) throw new Error(`wire plan: ${plan.name} has no field 1`);
-  B = bytes;
+  // A plain Uint8Array view: Buffers and Uint8Arrays alike keep the element loads monomorphic.
+  B = bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
   P = 0;
   items = 0;
   invalid = 0;
@@ -432,8 +765,10 @@ export function scanRequest(signal: Signal, bytes: Uint8Array): ScanResult {
       const len = readLength(end, tagPos, plan, no, resourceField);
       const itemsBefore = items;
       const invalidBefore = invalid;
-      walkMessage(resourcePlan, P, P + len, tagPos);
-      resources.push({ start: tagPos, end: P, items: items - itemsBefore, invalid: invalid - invalidBefore });
+      const e = P + len;
+      walkMessage(resourcePlan, P, e, tagPos);
+      P = e;
+      resources.push({ start: tagPos, end: e, items: items - itemsBefore, invalid: invalid - invalidBefore });
     }
     const result: ScanResult = { items, invalid, resources };
     if (firstReason !== undefined) result.firstInvalidReason = firstReason;
