@@ -5,7 +5,6 @@
 import type { XRayClient } from '@aws-sdk/client-xray';
 import type { Logger } from '../../log.ts';
 import { OnceLogger } from '../../log.ts';
-import { decodeRequest } from '../../otlp/codec.ts';
 import type { Signal } from '../../otlp/signal.ts';
 import { permanent, retryable, SUCCESS, type Outcome } from '../../pipeline/outcome.ts';
 import type { ExportClient } from '../../pipeline/types.ts';
@@ -14,7 +13,7 @@ import { AnnotationBudget } from './annotations.ts';
 import { classifyError, isRetryableSegmentError } from './classify.ts';
 import { unframeDocuments } from './documents.ts';
 import { MAX_DOCUMENTS_PER_CALL } from './limits.ts';
-import { translateRequest, type AdjustReason, type DropReason, type TranslatedDocument, type TranslateOptions, type Translation } from './translate.ts';
+import { translateEncoded, type AdjustReason, type DropReason, type TranslatedDocument, type TranslateOptions, type Translation } from './translate.ts';
 
 export interface UnprocessedSegment {
   id?: string;
@@ -170,7 +169,7 @@ export class XrayExportClient implements ExportClient {
       let translation: Translation;
       try {
         const nowSeconds = this.#o.nowSeconds?.() ?? Math.floor(Date.now() / 1000);
-        translation = translateRequest(decodeRequest('traces', bytes), { ...this.#o.translate, nowSeconds }, this.#budget);
+        translation = translateEncoded(bytes, { ...this.#o.translate, nowSeconds }, this.#budget);
       } catch (err) {
         return permanent(`could not translate the batch: ${(err as Error).message}`, items);
       }

@@ -4,6 +4,8 @@
  * gives the same documents and a retried batch overwrites rather than duplicates.
  */
 import { attrMap, type AttrMap } from '../../otlp/attributes.ts';
+import { decodeTraces } from '../../otlp/decode.ts';
+import { scanRequest } from '../../otlp/wire.ts';
 import type { ExportTraceServiceRequest, Span } from '../../otlp/types.ts';
 import { annotationKey, type AnnotationBudget, type KeyDots } from './annotations.ts';
 import { awsBlock, awsResourceFields, httpBlock, originOf, sqlBlock, type AwsResourceFields } from './blocks.ts';
@@ -268,10 +270,34 @@ function annotate(doc: SegmentDocument, attrs: SpanAttrs, segmentOf: ResourceVie
 
 /** Every span of a decoded request → one document each, within X-Ray's rules; what was refused or changed is counted. */
 export function translateRequest(request: ExportTraceServiceRequest, options: TranslateOptions, budget: AnnotationBudget): Translation {
-  const t: Translation = { documents: [], spans: 0, dropped: {}, adjusted: {}, examples: {}, renamedKeys: new Map() };
-  const notes = new Notes(t);
-  const adjusted = (reason: TrimReason): void => notes.adjusted(reason);
-  const ctx: TranslateContext = { options, indexed: new Set(options.indexedAttributes), budget, notes };
+  const t = emptyTranslation();
+  translateInto(request, newContext(t, options, budget));
+  return t;
+}
+
+/**
+ * The same translation from the encoded request (validated by scanRequest), one resource entry at a
+ * time: a batch decoded whole (8,192 spans, tens of MB of objects) outlived the young generation and
+ * was promoted, so every batch cost a full GC's marking; an entry's objects die young.
+ */
+export function translateEncoded(bytes: Uint8Array, options: TranslateOptions, budget: AnnotationBudget): Translation {
+  const t = emptyTranslation();
+  const ctx = newContext(t, options, budget);
+  for (const r of scanRequest('traces', bytes).resources) translateInto(decodeTraces(bytes.subarray(r.start, r.end)), ctx);
+  return t;
+}
+
+function emptyTranslation(): Translation {
+  return { documents: [], spans: 0, dropped: {}, adjusted: {}, examples: {}, renamedKeys: new Map() };
+}
+
+function newContext(t: Translation, options: TranslateOptions, budget: AnnotationBudget): TranslateContext {
+  return { options, indexed: new Set(options.indexedAttributes), budget, notes: new Notes(t) };
+}
+
+function translateInto(request: ExportTraceServiceRequest, ctx: TranslateContext): void {
+  const t = ctx.notes.t;
+  const adjusted = (reason: TrimReason): void => ctx.notes.adjusted(reason);
   for (const rs of request.resourceSpans) {
     const resource = resourceView(attrMap(rs.resource?.attributes));
     for (const ss of rs.scopeSpans) {
@@ -281,12 +307,11 @@ export function translateRequest(request: ExportTraceServiceRequest, options: Tr
         if (!doc) continue;
         const json = fitDocument(doc, adjusted);
         if (json === undefined) {
-          notes.dropped('document_too_large');
+          ctx.notes.dropped('document_too_large');
           continue;
         }
         t.documents.push({ id: doc.id, traceId: doc.trace_id, json });
       }
     }
   }
-  return t;
 }

@@ -296,3 +296,21 @@ describe('the 64 KB document limit', () => {
     assert.equal((JSON.parse(json) as SegmentDocument).metadata?.['default'], undefined);
   });
 });
+
+describe('translateEncoded: one resource entry at a time', () => {
+  test('the same translation as decoding the whole request, for many resources, budgets and refusals included', async () => {
+    const { buildPayloads } = await import('../../../bench/payloads.ts');
+    const { decodeRequest } = await import('../../../src/otlp/codec.ts');
+    const { translateEncoded } = await import('../../../src/exporters/xray/translate.ts');
+    const payloads = buildPayloads({ traces: 3, logs: 0, nowMs: NOW * 1000 });
+    const batch = Buffer.concat(payloads.map((p) => p.raw)); // several requests' resource entries, as the runner joins them
+    for (const o of [options(), options({ indexAllAttributes: true }), options({ strictTraceIds: true })]) {
+      // A small annotation budget, so the shared per-trace budget matters across entries.
+      const whole = translateRequest(decodeRequest('traces', batch), o, new AnnotationBudget(50, 3));
+      const parts = translateEncoded(batch, o, new AnnotationBudget(50, 3));
+      assert.equal(whole.spans, 1500);
+      if (!o.strictTraceIds) assert.ok(whole.documents.length > 1000, 'documents made'); // strict mode refuses the bench's random ids
+      assert.deepEqual(parts, whole);
+    }
+  });
+});
