@@ -5,6 +5,7 @@ import type { ResourceSlice, ScanResult } from '../otlp/wire.ts';
 import type { Payload } from '../pipeline/types.ts';
 import { filterDecoded } from './filter.ts';
 import { isResourceLevel, resourceMatches, type MatchSpec } from './match.ts';
+import { filterWire, wireFilterable } from './wire-filter.ts';
 
 export interface RouteSpec {
   signals: readonly Signal[];
@@ -71,6 +72,12 @@ export class Router<T> {
         const keep = scan.resources.filter((_, i) => specs.some((m) => resourceMatches(m, attrsBySlice![i]!)));
         const payload = sliceConcat(signal, bytes, scan.resources, keep, gzip);
         if (payload) out.push({ dest: t.dest, payload });
+        continue;
+      }
+      if ((signal === 'traces' || signal === 'logs') && specs.every(wireFilterable)) {
+        // `error` matches read a few fields per item: no decode, kept items copied as bytes.
+        const f = filterWire(signal, bytes, scan.resources, specs);
+        if (f.items > 0) out.push({ dest: t.dest, payload: f.bytes === bytes && gzip ? { signal, bytes, items: f.items, gzip } : { signal, bytes: f.bytes, items: f.items } });
         continue;
       }
       decoded ??= decodeRequest(signal, bytes) as Record<string, unknown>;
