@@ -263,7 +263,10 @@ export function relayConfig(c: RelayConfigInput): { yaml: string; notes: string[
 }
 
 async function startRelay(entry: string, cfg: Omit<RelayConfigInput, 'httpPort' | 'grpcPort' | 'adminPort'>, work: string, opts: BenchOptions, tag: string): Promise<RelayProcess & { notes: string[]; types: Set<string> }> {
-  const [httpPort, grpcPort, adminPort] = [await freePort(), await freePort(), await freePort()];
+  // Three distinct ports: the OS may hand the same free port out twice in a row.
+  const ports = new Set<number>();
+  while (ports.size < 3) ports.add(await freePort());
+  const [httpPort, grpcPort, adminPort] = [...ports] as [number, number, number];
   const { yaml, notes, types } = relayConfig({ ...cfg, httpPort, grpcPort, adminPort });
   const configFile = path.join(work, `${tag}.yaml`);
   writeFileSync(configFile, yaml);
