@@ -56,3 +56,14 @@ test('two Stats never share metrics', async () => {
   a.inc('otlp_relay_y_total', { k: 'v' });
   assert.equal(sample(await b.metrics(), 'otlp_relay_y_total{k="v"}'), undefined);
 });
+
+test('process metrics: memory, GC and event loop lag, registered once', async () => {
+  const stats = new Stats();
+  stats.enableProcessMetrics();
+  stats.enableProcessMetrics(); // once: a second call must not register the metrics twice
+  await new Promise((r) => setTimeout(r, 250)); // the lag histogram needs a few samples
+  const text = await stats.metrics();
+  assert.ok((sample(text, 'process_resident_memory_bytes') ?? 0) > 0);
+  assert.match(text, /^nodejs_eventloop_lag_p99_seconds \d/m);
+  assert.match(text, /^nodejs_heap_size_used_bytes \d/m);
+});
