@@ -797,6 +797,75 @@ function decodeResourceLogs(end: number): ResourceLogs {
   return out;
 }
 
+// ---- spans one at a time ----
+
+/** One ResourceSpans entry of an accepted traces request: its resource decoded, its spans left encoded. */
+export interface SpanIndexEntry {
+  resource: Resource | null;
+  /** Each span's [start, end) in the request's bytes, as flat pairs: decode them one by one with decodeSpanAt. */
+  spans: number[];
+}
+
+/**
+ * The resources of a traces request that scanRequest accepted, with the offsets of their spans. A
+ * consumer that decodes span by span (decodeSpanAt) keeps one span's objects alive at a time instead
+ * of a whole request's, so they die in the young generation (docs/PERFORMANCE.md). Scopes and schema
+ * URLs are skipped.
+ */
+export function indexSpans(bytes: Uint8Array): SpanIndexEntry[] {
+  begin(bytes);
+  try {
+    const out: SpanIndexEntry[] = [];
+    const last = bytes.length;
+    while (P < last) {
+      const tag = readTag();
+      if (tag === 10) {
+        const e = readLen() + P;
+        out.push(indexResourceSpans(e));
+        P = e;
+      } else skip(tag);
+    }
+    return out;
+  } finally {
+    release();
+  }
+}
+
+function indexResourceSpans(end: number): SpanIndexEntry {
+  const out: SpanIndexEntry = { resource: null, spans: [] };
+  while (P < end) {
+    const tag = readTag();
+    if (tag === 10) {
+      const e = readLen() + P;
+      out.resource = decodeResource(e, out.resource);
+      P = e;
+    } else if (tag === 18) {
+      const e = readLen() + P;
+      while (P < e) {
+        const t = readTag();
+        if (t === 18) {
+          const se = readLen() + P;
+          out.spans.push(P, se);
+          P = se;
+        } else skip(t);
+      }
+      P = e;
+    } else skip(tag);
+  }
+  return out;
+}
+
+/** Decodes the span at [start, end) of `bytes`, an offset pair from indexSpans on the same bytes. */
+export function decodeSpanAt(bytes: Uint8Array, start: number, end: number): Span {
+  begin(bytes);
+  P = start;
+  try {
+    return decodeSpan(end);
+  } finally {
+    release();
+  }
+}
+
 // ---- requests ----
 
 /** Decodes an ExportTraceServiceRequest that scanRequest('traces', bytes) accepted; ids share memory with `bytes`. */

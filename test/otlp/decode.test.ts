@@ -8,7 +8,7 @@ import protobuf from 'protobufjs';
 import type { Type } from 'protobufjs';
 import { buildPayloads } from '../../bench/payloads.ts';
 import { decodeRequest, encodeRequest } from '../../src/otlp/codec.ts';
-import { decodeLogs, decodeTraces } from '../../src/otlp/decode.ts';
+import { decodeLogs, decodeSpanAt, decodeTraces, indexSpans } from '../../src/otlp/decode.ts';
 import { OtlpDecodeError } from '../../src/otlp/errors.ts';
 import { requestType } from '../../src/otlp/schema.ts';
 import { scanRequest } from '../../src/otlp/wire.ts';
@@ -372,6 +372,34 @@ void describe('decode.ts matches protobufjs decode + toObject', () => {
     }
     assert.ok(ok > 350, `${ok} decoded`);
     assert.ok(errors > 0, 'some requests carried invalid UTF-8 and failed in both decoders');
+  });
+
+  void test('indexSpans + decodeSpanAt give the resources and spans decodeTraces gives, span by span', () => {
+    const inputs: Array<[string, Uint8Array]> = buildPayloads({ traces: 2, logs: 0, nowMs: 1_700_000_000_000 }).map((p, i) => [`payload ${i}`, p.raw]);
+    for (let i = 0; i < 300; i++) {
+      const g = new Gen(5000 + i);
+      g.badUtf8 = i % 10 === 9;
+      inputs.push([`random request ${i}`, randomRequest(g, 'traces')]);
+    }
+    let compared = 0;
+    let failedAlike = 0;
+    for (const [label, bytes] of inputs) {
+      const whole = run(() => decodeTraces(bytes));
+      const parts = run(() =>
+        indexSpans(bytes).map((e) => ({ resource: e.resource, spans: Array.from({ length: e.spans.length / 2 }, (_, k) => decodeSpanAt(bytes, e.spans[2 * k]!, e.spans[2 * k + 1]!)) })),
+      );
+      if (!whole.ok) {
+        // Invalid UTF-8 in a field the index skips (a scope, a schema URL) need not throw; in a span or resource it must.
+        if (!parts.ok) failedAlike++;
+        continue;
+      }
+      assert.ok(parts.ok, `${label}: ${parts.ok ? '' : parts.error.message}`);
+      const want = (whole.value as ReturnType<typeof decodeTraces>).resourceSpans.map((rs) => ({ resource: rs.resource, spans: rs.scopeSpans.flatMap((ss) => ss.spans) }));
+      assert.equal(canonical(parts.value), canonical(want), label);
+      compared++;
+    }
+    assert.ok(compared > 250, `${compared} compared`);
+    assert.ok(failedAlike > 0, 'invalid UTF-8 inside spans fails span by span too');
   });
 
   void test('random generation reaches every field of every trace and log message', () => {
