@@ -24,6 +24,7 @@ import type { Signal } from '../../otlp/signal.ts';
 import { permanent, retryable, SUCCESS, type Outcome } from '../../pipeline/outcome.ts';
 import type { ExportClient } from '../../pipeline/types.ts';
 import type { Stats } from '../../telemetry/stats.ts';
+import { fastJsonBody, onlyKeys, type JsonBody } from '../sdk-body.ts';
 import { planBatches, type BatchPlan, type EventBatch } from './batcher.ts';
 import { classifyError, errorName, errorText, refusesEverything } from './classify.ts';
 import { toEvents } from './events.ts';
@@ -84,6 +85,34 @@ export function countRejected(info: RejectedLogEventsInfo | undefined, events: n
   return { tooOld, expired, tooNew, total: Math.min(events, Math.max(tooOld, expired) + tooNew) };
 }
 
+/** PutLogEvents bodies written by JSON.stringify (sdk-body.ts): the SDK's JSON writer was ~2-3 % of the relay's CPU. */
+export function fastLogEventsBody(client: SdkClient): void {
+  fastJsonBody(client, 'PutLogEvents', PUT_LOG_EVENTS);
+}
+
+const PUT_LOG_EVENTS_KEYS = ['logGroupName', 'logStreamName', 'logEvents', 'sequenceToken'] as const;
+
+const PUT_LOG_EVENTS: JsonBody = {
+  bulk: 'logEvents',
+  write(input) {
+    const { logGroupName, logStreamName, logEvents, sequenceToken } = input;
+    if (typeof logGroupName !== 'string' || typeof logStreamName !== 'string' || !Array.isArray(logEvents)) return undefined;
+    if ((sequenceToken !== undefined && typeof sequenceToken !== 'string') || !onlyKeys(input, PUT_LOG_EVENTS_KEYS)) return undefined;
+    for (const e of logEvents as unknown[]) if (!isInputLogEvent(e)) return undefined;
+    // Members in the API model's order, as the SDK writes them.
+    return JSON.stringify(sequenceToken === undefined ? { logGroupName, logStreamName, logEvents } : { logGroupName, logStreamName, logEvents, sequenceToken });
+  },
+};
+
+/** `{ timestamp, message }` and nothing else, with a finite timestamp (the SDK writes NaN as "NaN", JSON.stringify as null). */
+function isInputLogEvent(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const { timestamp, message } = e as { timestamp?: unknown; message?: unknown };
+  if (typeof message !== 'string' || typeof timestamp !== 'number' || !Number.isFinite(timestamp)) return false;
+  for (const k in e) if (k !== 'timestamp' && k !== 'message') return false;
+  return true;
+}
+
 export class CloudwatchLogsClient implements ExportClient {
   readonly #o: CloudwatchLogsClientOptions;
   readonly #sdk: SdkClient;
@@ -112,6 +141,7 @@ export class CloudwatchLogsClient implements ExportClient {
     if (o.endpoint !== undefined) config.endpoint = o.endpoint;
     if (o.credentials !== undefined) config.credentials = o.credentials;
     this.#sdk = new SdkClient(config);
+    fastLogEventsBody(this.#sdk);
   }
 
   /** Streams known to exist, for tests and the status page. */

@@ -11,9 +11,35 @@ function doc(i: number, note: string): string {
   return JSON.stringify({ name: 'backend-flask', metadata: { default: { note } }, id: (0x1000000000000000 + i).toString(16), trace_id: '1-6553f100-0123456789abcdef01234567', start_time: 1700000000.5, end_time: 1700000001 });
 }
 
+interface Sent {
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+/** The requests as signed and handed to the http handler. */
+function capture(client: XRayClient): Sent[] {
+  const sent: Sent[] = [];
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const r = args.request as Sent;
+      sent.push({ body: r.body, headers: { ...r.headers } });
+      return next(args);
+    },
+    { step: 'deserialize', name: 'captureSent' },
+  );
+  return sent;
+}
+
+// As bytes: Buffer.from(adapter) would call the SDK body's valueOf, which warns.
+const text = (body: unknown) => {
+  const u = body as Uint8Array;
+  return Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('utf8');
+};
+
 test('documents go out in a JSON.stringify body that X-Ray parses and whose signature verifies; other operations are untouched', async () => {
   const fake = await new FakeXray(CREDS).start();
   const client = new XRayClient({ region: CREDS.region, endpoint: fake.url, credentials: CREDS, maxAttempts: 1 });
+  const plain = new XRayClient({ region: CREDS.region, endpoint: fake.url, credentials: CREDS, maxAttempts: 1 });
   try {
     const protocol = client.config.protocol as unknown as { serializeRequest: (...a: unknown[]) => Promise<{ body?: unknown }> };
     const before = protocol.serializeRequest;
@@ -22,22 +48,43 @@ test('documents go out in a JSON.stringify body that X-Ray parses and whose sign
     const once = protocol.serializeRequest;
     fastDocumentsBody(client);
     assert.equal(protocol.serializeRequest, once, 'and only once, however often it is asked');
-    const bodies: unknown[] = [];
-    const wrapped = protocol.serializeRequest;
-    protocol.serializeRequest = async (...a: unknown[]) => {
-      const r = await wrapped(...a);
-      bodies.push(r.body);
-      return r;
-    };
-    // Quotes, backslashes, control characters, non-ASCII and astral characters all survive.
-    const docs = [doc(1, 'checkout "v2" \\ api'), doc(2, 'café 𝔘'), doc(3, 'tab\there')];
+    const sent = capture(client);
+    const sdkSent = capture(plain);
+    // Quotes, backslashes, control characters, non-ASCII, astral and lone surrogate characters all survive.
+    const docs = [doc(1, 'checkout "v2" \\ api'), doc(2, 'café 𝔘'), doc(3, 'tab\there\u0000\u2028'), `${doc(4, 'x').slice(0, -1)},"lone":"\ud800"}`];
     const out = await client.send(new PutTraceSegmentsCommand({ TraceSegmentDocuments: docs }));
     assert.deepEqual(out.UnprocessedTraceSegments ?? [], []);
-    assert.deepEqual(fake.received[0]?.documents, docs, 'every document arrived exactly');
-    assert.equal(bodies[0], JSON.stringify({ TraceSegmentDocuments: docs }), 'the body is ours');
+    assert.deepEqual(fake.received[0]?.documents, docs, 'every document arrived exactly, and the signature over the bytes verified');
+    const ours = sent[0]!;
+    assert.ok(Buffer.isBuffer(ours.body), 'the body is our Buffer');
+    assert.equal(text(ours.body), JSON.stringify({ TraceSegmentDocuments: docs }));
+    assert.equal(ours.headers['content-length'], String((ours.body as Buffer).byteLength), 'content-length counts its bytes');
+    await plain.send(new PutTraceSegmentsCommand({ TraceSegmentDocuments: docs }));
+    assert.ok(!Buffer.isBuffer(sdkSent[0]!.body), 'the plain client wrote its own');
+    assert.equal(text(ours.body), text(sdkSent[0]!.body), 'byte for byte what the SDK writes');
+    assert.deepEqual(fake.received[1]?.documents, docs);
     await client.send(new GetSamplingRulesCommand({}));
-    assert.notEqual(bodies[1], JSON.stringify({ TraceSegmentDocuments: docs }));
-    assert.equal(fake.samplingCalls.length, 1, 'another operation still goes through the SDK writer and is accepted');
+    assert.ok(!Buffer.isBuffer(sent[1]!.body), 'another operation goes through the SDK writer');
+    assert.equal(fake.samplingCalls.length, 1, 'and is accepted');
+    assert.deepEqual(fake.refused, []);
+  } finally {
+    client.destroy();
+    plain.destroy();
+    await fake.stop();
+  }
+});
+
+test('an input of another shape keeps the SDK writer', async () => {
+  const fake = await new FakeXray(CREDS).start();
+  const client = new XRayClient({ region: CREDS.region, endpoint: fake.url, credentials: CREDS, maxAttempts: 1 });
+  try {
+    fastDocumentsBody(client);
+    const sent = capture(client);
+    const docs = [doc(1, 'a')];
+    await client.send(new PutTraceSegmentsCommand({ TraceSegmentDocuments: docs, Unknown: 'x' } as never));
+    assert.ok(!Buffer.isBuffer(sent[0]!.body), 'an unknown member: the SDK leaves it out, JSON.stringify would not');
+    assert.deepEqual(JSON.parse(text(sent[0]!.body)), { TraceSegmentDocuments: docs });
+    assert.deepEqual(fake.received[0]?.documents, docs);
   } finally {
     client.destroy();
     await fake.stop();
