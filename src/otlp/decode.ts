@@ -804,6 +804,8 @@ export interface SpanIndexEntry {
   resource: Resource | null;
   /** Each span's [start, end) in the request's bytes, as flat pairs: decode them one by one with decodeSpanAt. */
   spans: number[];
+  /** Why the resource could not be decoded (invalid UTF-8): its spans are listed, the resource is null. */
+  error?: string;
 }
 
 /**
@@ -837,7 +839,13 @@ function indexResourceSpans(end: number): SpanIndexEntry {
     const tag = readTag();
     if (tag === 10) {
       const e = readLen() + P;
-      out.resource = decodeResource(e, out.resource);
+      try {
+        if (out.error === undefined) out.resource = decodeResource(e, out.resource);
+      } catch (err) {
+        // One bad string costs this entry's spans, not the other entries of a batch.
+        out.error = (err as Error).message;
+        out.resource = null;
+      }
       P = e;
     } else if (tag === 18) {
       const e = readLen() + P;

@@ -117,6 +117,7 @@ const DROP_TEXT: Record<DropReason, string> = {
     'spans refused by strict_trace_ids: their trace id does not start with a recent epoch second; X-Ray accepts such (W3C random) ids since 2023, so set strict_trace_ids: false unless this account still rejects them',
   invalid_span_id: 'spans refused: their span id is not 8 non-zero bytes',
   document_too_large: 'spans refused: their segment document stays over 64 KB even with metadata, annotations, stack frames and long strings trimmed',
+  undecodable: 'spans refused: they could not be decoded (a string that is not valid UTF-8, as protobuf requires); the other spans of their batch were sent',
 };
 
 const ADJUST_TEXT: Record<AdjustReason, string> = {

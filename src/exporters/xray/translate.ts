@@ -28,7 +28,7 @@ export interface TranslateOptions {
 }
 
 /** Why a span produced no document. */
-export type DropReason = 'implausible_trace_id' | 'invalid_span_id' | 'document_too_large';
+export type DropReason = 'implausible_trace_id' | 'invalid_span_id' | 'document_too_large' | 'undecodable';
 /** What was changed so a document follows X-Ray's rules (counted once per document). */
 export type AdjustReason =
   | TrimReason
@@ -85,9 +85,9 @@ export class Notes {
     this.t.adjusted[reason] = (this.t.adjusted[reason] ?? 0) + 1;
     this.t.examples[reason] ??= `${this.#where()}${detail}`;
   }
-  dropped(reason: DropReason): void {
+  dropped(reason: DropReason, example?: string): void {
     this.t.dropped[reason] = (this.t.dropped[reason] ?? 0) + 1;
-    this.t.examples[reason] ??= this.#where();
+    this.t.examples[reason] ??= example ?? this.#where();
   }
 }
 
@@ -285,11 +285,30 @@ export function translateEncoded(bytes: Uint8Array, options: TranslateOptions, b
   const t = emptyTranslation();
   const ctx = newContext(t, options, budget);
   for (const entry of indexSpans(bytes)) {
-    const resource = resourceView(attrMap(entry.resource?.attributes));
     const at = entry.spans;
-    for (let i = 0; i < at.length; i += 2) translateSpan(decodeSpanAt(bytes, at[i]!, at[i + 1]!), resource, ctx);
+    if (entry.error !== undefined) {
+      for (let i = 0; i < at.length; i += 2) undecodable(ctx, `a resource: ${entry.error}`);
+      continue;
+    }
+    const resource = resourceView(attrMap(entry.resource?.attributes));
+    for (let i = 0; i < at.length; i += 2) {
+      let span: Span;
+      try {
+        span = decodeSpanAt(bytes, at[i]!, at[i + 1]!);
+      } catch (err) {
+        undecodable(ctx, `a span: ${(err as Error).message}`);
+        continue;
+      }
+      translateSpan(span, resource, ctx);
+    }
   }
   return t;
+}
+
+/** A span the receiver accepted (the wire scan checks structure, not UTF-8) that cannot be decoded: refused alone, so it cannot cost its batch. */
+function undecodable(ctx: TranslateContext, what: string): void {
+  ctx.notes.t.spans++;
+  ctx.notes.dropped('undecodable', what);
 }
 
 function emptyTranslation(): Translation {

@@ -162,6 +162,27 @@ describe('what the translation refuses or changes', () => {
     assert.match(said[0]!, /2 spans refused by strict_trace_ids.*e\.g\. span "op" in trace 1-5b8efff7-98038103d269b633813fc60c/);
   });
 
+  test('a span or resource that cannot be decoded (invalid UTF-8) costs only its own spans, not the batch', async () => {
+    const { api, client, stats, warnings } = setup();
+    /** `text` (ASCII) replaced in place by bytes that are not UTF-8. */
+    const corrupt = (bytes: Uint8Array, text: string): Uint8Array => {
+      const b = Buffer.from(bytes);
+      const at = b.indexOf(text);
+      assert.ok(at >= 0);
+      b.fill(0xff, at, at + text.length);
+      return b;
+    };
+    const badSpan = corrupt(requestBytes({ 'service.name': 'svc' }, [{ spanId: 'a000000000000001', name: 'zzzz' }, { spanId: 'a000000000000002' }]), 'zzzz');
+    const badResource = corrupt(requestBytes({ 'service.name': 'qqqq' }, [{ spanId: 'c000000000000001' }, { spanId: 'c000000000000002' }]), 'qqqq');
+    const bytes = Buffer.concat([batch(3), badSpan, badResource]);
+    assert.equal((await client.send('traces', bytes, 7, signal())).kind, 'success');
+    assert.deepEqual(api.ids(0).sort(), ['a000000000000002', ...spanIds(3, 'b')].sort());
+    assert.equal(stats.get('otlp_relay_xray_spans_refused_total', { reason: 'undecodable' }), 3);
+    const said = warnings().filter((w) => w.includes('could not be decoded'));
+    assert.equal(said.length, 1);
+    assert.match(said[0]!, /3 spans refused: they could not be decoded.*UTF-8/);
+  });
+
   test('a batch whose every span is refused is a permanent failure, with no call made', async () => {
     const { api, client } = setup(true);
     const bytes = requestBytes({ 'service.name': 'svc' }, [{ spanId: '1000000000000001', traceId: '5b8efff798038103d269b633813fc60c' }]);
