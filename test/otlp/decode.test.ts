@@ -13,6 +13,7 @@ import { OtlpDecodeError } from '../../src/otlp/errors.ts';
 import { requestType } from '../../src/otlp/schema.ts';
 import { scanRequest } from '../../src/otlp/wire.ts';
 import { logsRequest as supportLogsRequest, traceRequest as supportTraceRequest } from '../support/otlp.ts';
+import { DECODER_OPTIONS, DECODER_STRINGS as STRINGS, Gen, INVALID_UTF8, randomRequest } from '../support/random-otlp.ts';
 import {
   SPAN_ID,
   TRACE_ID,
@@ -103,220 +104,6 @@ function assertSame(signal: Sig, bytes: Uint8Array, label: string): 'ok' | 'erro
   return kind;
 }
 
-// ---- seeded randomness ----
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Gen {
-  readonly r: () => number;
-  /** Allow invalid UTF-8 in strings (the request then fails in both decoders). */
-  badUtf8 = false;
-  constructor(seed: number) {
-    this.r = prng(seed);
-  }
-  int(n: number): number {
-    return Math.floor(this.r() * n);
-  }
-  chance(p: number): boolean {
-    return this.r() < p;
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)]!;
-  }
-  bytes(n: number): Uint8Array {
-    const b = new Uint8Array(n);
-    for (let i = 0; i < n; i++) b[i] = this.int(256);
-    return b;
-  }
-  u64(): bigint {
-    return (BigInt(this.int(2 ** 32)) << 32n) | BigInt(this.int(2 ** 32));
-  }
-}
-
-// Strings around the decoder's length thresholds (1, 12/13, 64/65), cache near-collisions, and non-ASCII.
-const STRINGS = [
-  '',
-  'a',
-  '\u00e9',
-  'GET',
-  'http.method',
-  'http.target',
-  'http.status_code',
-  'abcdefghijkl',
-  'abcdefghijklm',
-  'abcXefghijkl',
-  'abcYefghijkl',
-  'x'.repeat(64),
-  'x'.repeat(63) + 'y',
-  'x'.repeat(65),
-  'service.name',
-  'SELECT activities.uuid, activities.message FROM public.activities ORDER BY activities.created_at DESC',
-  'h\u00e9llo w\u00f6rld',
-  '\u65e5\u672c\u8a9e\u306e\u30ed\u30b0',
-  'emoji \u{1f680} 4-byte',
-  '\ufeffBOM kept',
-  'literal \ufffd replacement',
-  'nul\u0000inside',
-  '\u007f\u0080 edges',
-  'long non-ASCII ' + '\u00fc'.repeat(80),
-];
-const STRING_BYTES = STRINGS.map((s) => new TextEncoder().encode(s));
-const INVALID_UTF8 = [
-  Uint8Array.of(0x80),
-  Uint8Array.of(0x61, 0xc3),
-  Uint8Array.of(0xc0, 0xaf),
-  Uint8Array.of(0xed, 0xa0, 0x80),
-  Uint8Array.of(0xf4, 0x90, 0x80, 0x80),
-  Uint8Array.of(0xff, 0x61, 0x62),
-  cat(new TextEncoder().encode('x'.repeat(70)), Uint8Array.of(0xe2, 0x82)),
-];
-
-/**
- * A varint, sometimes padded with redundant continuation bytes: values up to 10 bytes (scanRequest's limit),
- * lengths up to 5 (protobufjs refuses longer length prefixes; a test below covers that).
- */
-function genVarint(g: Gen, value: bigint, maxBytes = 10): Uint8Array {
-  const v = BigInt.asUintN(64, value);
-  const plain = varint(v);
-  if (plain.length >= maxBytes || !g.chance(0.08)) return plain;
-  const extra = 1 + g.int(maxBytes - plain.length);
-  const out = Array.from(plain);
-  out[out.length - 1]! |= 0x80;
-  for (let i = 1; i < extra; i++) out.push(0x80);
-  out.push(0x00);
-  return Uint8Array.from(out);
-}
-
-function genVarintValue(g: Gen, type: string): bigint {
-  switch (g.int(8)) {
-    case 0:
-      return 0n;
-    case 1:
-      return 1n;
-    case 2:
-      return -1n;
-    case 3:
-      return type.endsWith('64') ? g.pick([2n ** 63n - 1n, -(2n ** 63n), 2n ** 64n - 1n, 2n ** 53n + 1n]) : g.pick([2n ** 31n - 1n, -(2n ** 31n), 2n ** 32n - 1n, 2n ** 32n + 5n]);
-    case 4:
-      return g.u64();
-    case 5:
-      return BigInt(g.int(300));
-    case 6:
-      return -BigInt(g.int(2 ** 40));
-    default:
-      return BigInt(g.int(2 ** 32));
-  }
-}
-
-function genScalar(g: Gen, type: string, enumType: boolean): Uint8Array {
-  if (enumType) return genVarint(g, genVarintValue(g, 'int32'));
-  switch (type) {
-    case 'string': {
-      const b = g.badUtf8 && g.chance(0.05) ? g.pick(INVALID_UTF8) : g.pick(STRING_BYTES);
-      return cat(genVarint(g, BigInt(b.length), 5), b);
-    }
-    case 'bytes': {
-      const b = g.chance(0.2) ? new Uint8Array(0) : g.bytes(g.pick([1, 8, 16, 3, 40]));
-      return cat(genVarint(g, BigInt(b.length), 5), b);
-    }
-    case 'bool':
-      return genVarint(g, g.pick([0n, 1n, 2n, 1n << 40n, 1n << 63n, genVarintValue(g, 'int64')]));
-    case 'fixed64': {
-      const b = Buffer.alloc(8);
-      b.writeBigUInt64LE(g.pick([0n, 1n, 2n ** 64n - 1n, 1_700_000_000_123_456_789n, g.u64()]));
-      return b;
-    }
-    case 'fixed32': {
-      const b = Buffer.alloc(4);
-      b.writeUInt32LE(g.pick([0, 1, 0x101, 0x301, 2 ** 32 - 1, g.int(2 ** 32)]));
-      return b;
-    }
-    case 'double': {
-      const b = Buffer.alloc(8);
-      b.writeDoubleLE(g.pick([0, -0, NaN, Infinity, -Infinity, 5e-324, 0.25, -1e300, g.r() * 1e6]));
-      return b;
-    }
-    default:
-      return genVarint(g, genVarintValue(g, type));
-  }
-}
-
-const WIRE: Record<string, number> = { string: 2, bytes: 2, fixed64: 1, fixed32: 5, double: 1 };
-
-function genField(g: Gen, f: protobuf.Field, depth: number): Uint8Array {
-  const resolved = f.resolvedType;
-  if (resolved instanceof protobuf.Type) {
-    const body = genMessage(g, resolved, depth + 1);
-    return cat(tag(f.id, 2), genVarint(g, BigInt(body.length), 5), body);
-  }
-  const isEnum = resolved instanceof protobuf.Enum;
-  return cat(tag(f.id, isEnum ? 0 : (WIRE[f.type] ?? 0)), genScalar(g, f.type, isEnum));
-}
-
-function genUnknown(g: Gen, known: Set<number>): Uint8Array {
-  let no = 1 + g.int(40);
-  while (known.has(no)) no++;
-  if (g.chance(0.1)) no = 1000 + g.int(2 ** 20);
-  switch (g.int(4)) {
-    case 0:
-      return cat(tag(no, 0), genVarint(g, g.u64()));
-    case 1:
-      return cat(tag(no, 1), g.bytes(8));
-    case 2: {
-      const b = g.bytes(g.int(12));
-      return cat(tag(no, 2), varint(b.length), b);
-    }
-    default:
-      return cat(tag(no, 5), g.bytes(4));
-  }
-}
-
-const ITEM_FIELDS = new Set(['spans', 'logRecords']);
-
-/** Random wire bytes for `t`: every field possible, random order, duplicates of singular fields, unknown fields. */
-function genMessage(g: Gen, t: Type, depth: number): Uint8Array {
-  const parts: Uint8Array[] = [];
-  const known = new Set(t.fieldsArray.map((f) => f.id));
-  const isAny = t.name === 'AnyValue';
-  for (const f of t.fieldsArray) {
-    f.resolve();
-    const isMsg = f.resolvedType instanceof protobuf.Type;
-    // Keep recursion (AnyValue <-> KeyValueList / ArrayValue) shallow and requests small.
-    const deep = isMsg && depth > 7;
-    if (f.repeated) {
-      const max = ITEM_FIELDS.has(f.name) ? 4 : deep ? 0 : isAny || depth > 4 ? 2 : 3;
-      const n = g.int(max + 1);
-      for (let i = 0; i < n; i++) parts.push(genField(g, f, depth));
-    } else {
-      const p = isAny ? 0.3 : deep ? 0 : 0.7;
-      if (g.chance(p)) parts.push(genField(g, f, depth));
-      if (!deep && g.chance(isAny ? 0.1 : 0.05)) parts.push(genField(g, f, depth)); // again: last wins / merged
-    }
-  }
-  const unknown = g.int(3) === 0 ? 1 + g.int(2) : 0;
-  for (let i = 0; i < unknown; i++) parts.push(genUnknown(g, known));
-  if (g.chance(0.6)) {
-    for (let i = parts.length - 1; i > 0; i--) {
-      const j = g.int(i + 1);
-      [parts[i], parts[j]] = [parts[j]!, parts[i]!];
-    }
-  }
-  return cat(...parts);
-}
-
-function randomRequest(g: Gen, signal: Sig): Uint8Array {
-  return genMessage(g, requestType(signal), 0);
-}
-
 // ---- tests ----
 
 void describe('decode.ts matches protobufjs decode + toObject', () => {
@@ -362,8 +149,7 @@ void describe('decode.ts matches protobufjs decode + toObject', () => {
     let ok = 0;
     let errors = 0;
     for (let i = 0; i < 400; i++) {
-      const g = new Gen(1000 + i);
-      g.badUtf8 = i % 10 === 9;
+      const g = new Gen(1000 + i, { ...DECODER_OPTIONS, badUtf8: i % 10 === 9 });
       const signal: Sig = i % 2 === 0 ? 'traces' : 'logs';
       const bytes = randomRequest(g, signal);
       assert.doesNotThrow(() => scanRequest(signal, bytes), `request ${i} must be valid wire data`);
@@ -377,8 +163,7 @@ void describe('decode.ts matches protobufjs decode + toObject', () => {
   void test('indexSpans + decodeSpanAt give the resources and spans decodeTraces gives, span by span', () => {
     const inputs: Array<[string, Uint8Array]> = buildPayloads({ traces: 2, logs: 0, nowMs: 1_700_000_000_000 }).map((p, i) => [`payload ${i}`, p.raw]);
     for (let i = 0; i < 300; i++) {
-      const g = new Gen(5000 + i);
-      g.badUtf8 = i % 10 === 9;
+      const g = new Gen(5000 + i, { ...DECODER_OPTIONS, badUtf8: i % 10 === 9 });
       inputs.push([`random request ${i}`, randomRequest(g, 'traces')]);
     }
     let compared = 0;
@@ -420,7 +205,7 @@ void describe('decode.ts matches protobufjs decode + toObject', () => {
     };
     for (let i = 0; i < 60; i++) {
       const signal: Sig = i % 2 === 0 ? 'traces' : 'logs';
-      visit(requestType(signal), decodeRequest(signal, randomRequest(new Gen(1000 + i), signal)));
+      visit(requestType(signal), decodeRequest(signal, randomRequest(new Gen(1000 + i, DECODER_OPTIONS), signal)));
     }
     const names = [...seen.keys()].map((t) => t.name).sort();
     for (const name of ['AnyValue', 'ArrayValue', 'EntityRef', 'Event', 'InstrumentationScope', 'KeyValue', 'KeyValueList', 'Link', 'LogRecord', 'Resource', 'Span', 'Status']) {
@@ -435,8 +220,8 @@ void describe('decode.ts matches protobufjs decode + toObject', () => {
     const g = new Gen(7);
     const seeds: [Sig, Uint8Array][] = [
       ['traces', buildPayloads({ traces: 1, logs: 0, nowMs: 1_700_000_000_000 })[0]!.raw.subarray(0, 4000)],
-      ['traces', randomRequest(new Gen(1), 'traces')],
-      ['logs', randomRequest(new Gen(2), 'logs')],
+      ['traces', randomRequest(new Gen(1, DECODER_OPTIONS), 'traces')],
+      ['logs', randomRequest(new Gen(2, DECODER_OPTIONS), 'logs')],
     ];
     let accepted = 0;
     for (let i = 0; i < 600; i++) {

@@ -4,14 +4,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import protobuf from 'protobufjs';
-import type { Type } from 'protobufjs';
 import { buildPayloads } from '../../bench/payloads.ts';
 import { OtlpDecodeError } from '../../src/otlp/errors.ts';
-import { requestType } from '../../src/otlp/schema.ts';
 import type { Signal } from '../../src/otlp/signal.ts';
 import { MAX_ANY_VALUE_DEPTH, scanRequest } from '../../src/otlp/wire.ts';
 import { logsRequest as supportLogsRequest, traceRequest as supportTraceRequest } from '../support/otlp.ts';
+import { Gen, SCANNER_OPTIONS, randomRequest } from '../support/random-otlp.ts';
 import {
   SPAN_ID,
   TRACE_ID,
@@ -60,175 +58,6 @@ function sameBoth(signal: Signal, bytes: Uint8Array, label: string): 'ok' | 'err
   const kind = same(signal, Buffer.from(bytes), `${label} (Buffer)`);
   assert.equal(same(signal, new Uint8Array(bytes), `${label} (Uint8Array)`), kind);
   return kind;
-}
-
-// ---- seeded randomness (the generator of decode.test.ts, copied: that file exports nothing) ----
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Gen {
-  readonly r: () => number;
-  constructor(seed: number) {
-    this.r = prng(seed);
-  }
-  int(n: number): number {
-    return Math.floor(this.r() * n);
-  }
-  chance(p: number): boolean {
-    return this.r() < p;
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)]!;
-  }
-  bytes(n: number): Uint8Array {
-    const b = new Uint8Array(n);
-    for (let i = 0; i < n; i++) b[i] = this.int(256);
-    return b;
-  }
-  u64(): bigint {
-    return (BigInt(this.int(2 ** 32)) << 32n) | BigInt(this.int(2 ** 32));
-  }
-}
-
-// Lengths around the walker's 1-byte / 2-byte / longer length prefixes (127, 128, 16383, 16384).
-const STRINGS = ['', 'a', 'http.method', 'x'.repeat(127), 'x'.repeat(128), 'y'.repeat(300), 'z'.repeat(16383), 'w'.repeat(16384), '\u65e5\u672c\u8a9e'];
-const STRING_BYTES = STRINGS.map((s) => new TextEncoder().encode(s));
-
-/** A varint, sometimes padded with redundant continuation bytes (up to maxBytes). */
-function genVarint(g: Gen, value: bigint, maxBytes = 10): Uint8Array {
-  const plain = varint(BigInt.asUintN(64, value));
-  if (plain.length >= maxBytes || !g.chance(0.08)) return plain;
-  const extra = 1 + g.int(maxBytes - plain.length);
-  const out = Array.from(plain);
-  out[out.length - 1]! |= 0x80;
-  for (let i = 1; i < extra; i++) out.push(0x80);
-  out.push(0x00);
-  return Uint8Array.from(out);
-}
-
-function genVarintValue(g: Gen): bigint {
-  switch (g.int(7)) {
-    case 0:
-      return 0n;
-    case 1:
-      return -1n;
-    case 2:
-      return g.pick([2n ** 63n - 1n, 2n ** 64n - 1n, 2n ** 31n - 1n, 2n ** 32n + 5n, 127n, 128n, 16383n, 16384n]);
-    case 3:
-      return g.u64();
-    case 4:
-      return BigInt(g.int(300));
-    default:
-      return BigInt(g.int(2 ** 32));
-  }
-}
-
-function genScalar(g: Gen, type: string, enumType: boolean): Uint8Array {
-  if (enumType) return genVarint(g, genVarintValue(g));
-  switch (type) {
-    case 'string': {
-      const b = g.chance(0.9) ? g.pick(STRING_BYTES.slice(0, 4)) : g.pick(STRING_BYTES);
-      return cat(genVarint(g, BigInt(b.length), 5), b);
-    }
-    case 'bytes': {
-      // Ids: right, wrong, empty and all-zero lengths, so invalid items and reasons come up.
-      const n = g.pick([0, 1, 8, 16, 16, 8, 3, 40]);
-      const b = g.chance(0.15) ? new Uint8Array(n) : g.bytes(n);
-      return cat(genVarint(g, BigInt(b.length), 5), b);
-    }
-    case 'fixed64':
-    case 'sfixed64':
-    case 'double':
-      return g.bytes(8);
-    case 'fixed32':
-    case 'sfixed32':
-    case 'float':
-      return g.bytes(4);
-    default:
-      return genVarint(g, genVarintValue(g));
-  }
-}
-
-const WIRE: Record<string, number> = { string: 2, bytes: 2, fixed64: 1, sfixed64: 1, double: 1, fixed32: 5, sfixed32: 5, float: 5 };
-
-function genField(g: Gen, f: protobuf.Field, depth: number): Uint8Array {
-  const resolved = f.resolvedType;
-  if (resolved instanceof protobuf.Type) {
-    const body = genMessage(g, resolved, depth + 1);
-    return cat(genVarint(g, BigInt(f.id * 8 + 2), 5), genVarint(g, BigInt(body.length), 5), body);
-  }
-  const isEnum = resolved instanceof protobuf.Enum;
-  const wt = isEnum ? 0 : (WIRE[f.type] ?? 0);
-  if (f.repeated && wt !== 2 && g.chance(0.3)) {
-    // Packed: a run of elements behind one length prefix.
-    const body = cat(...Array.from({ length: g.int(4) }, () => genScalar(g, f.type, isEnum)));
-    return cat(tag(f.id, 2), varint(body.length), body);
-  }
-  return cat(genVarint(g, BigInt(f.id * 8 + wt), 5), genScalar(g, f.type, isEnum));
-}
-
-function genUnknown(g: Gen, known: Set<number>): Uint8Array {
-  let no = 1 + g.int(40);
-  while (known.has(no)) no++;
-  if (g.chance(0.15)) no = g.pick([16, 17, 255, 256, 2047, 2048, 1000 + g.int(2 ** 20), 2 ** 29 - 1]);
-  if (known.has(no)) no = 2 ** 29 - 1;
-  switch (g.int(4)) {
-    case 0:
-      return cat(tag(no, 0), genVarint(g, g.u64()));
-    case 1:
-      return cat(tag(no, 1), g.bytes(8));
-    case 2: {
-      const b = g.bytes(g.int(12));
-      return cat(tag(no, 2), genVarint(g, BigInt(b.length), 5), b);
-    }
-    default:
-      return cat(tag(no, 5), g.bytes(4));
-  }
-}
-
-const ITEM_FIELDS = new Set(['spans', 'logRecords', 'dataPoints', 'metrics']);
-
-/** Random wire bytes for `t`: every field possible, random order, duplicates of singular fields, unknown fields. */
-function genMessage(g: Gen, t: Type, depth: number): Uint8Array {
-  const parts: Uint8Array[] = [];
-  const known = new Set(t.fieldsArray.map((f) => f.id));
-  const isAny = t.name === 'AnyValue';
-  for (const f of t.fieldsArray) {
-    f.resolve();
-    const isMsg = f.resolvedType instanceof protobuf.Type;
-    const deep = isMsg && depth > 7;
-    if (f.repeated) {
-      const max = ITEM_FIELDS.has(f.name) ? 4 : deep ? 0 : isAny || depth > 4 ? 2 : 3;
-      const n = g.int(max + 1);
-      for (let i = 0; i < n; i++) parts.push(genField(g, f, depth));
-    } else {
-      const p = isAny ? 0.3 : deep ? 0 : 0.7;
-      if (g.chance(p)) parts.push(genField(g, f, depth));
-      if (!deep && g.chance(isAny ? 0.1 : 0.05)) parts.push(genField(g, f, depth));
-    }
-  }
-  const unknown = g.int(3) === 0 ? 1 + g.int(2) : 0;
-  for (let i = 0; i < unknown; i++) parts.push(genUnknown(g, known));
-  if (g.chance(0.6)) {
-    for (let i = parts.length - 1; i > 0; i--) {
-      const j = g.int(i + 1);
-      [parts[i], parts[j]] = [parts[j]!, parts[i]!];
-    }
-  }
-  return cat(...parts);
-}
-
-function randomRequest(g: Gen, signal: Signal): Uint8Array {
-  return genMessage(g, requestType(signal), 0);
 }
 
 /** One random edit: flip a bit, overwrite, insert, delete, or truncate. */
@@ -520,7 +349,7 @@ void describe('optimised scanRequest matches the reference walker', () => {
     const signals: Signal[] = ['traces', 'logs', 'metrics'];
     for (let i = 0; i < 450; i++) {
       const signal = signals[i % 3]!;
-      const bytes = randomRequest(new Gen(5000 + i), signal);
+      const bytes = randomRequest(new Gen(5000 + i, SCANNER_OPTIONS), signal);
       const kind = sameBoth(signal, bytes, `random request ${i} (${signal})`);
       counts[kind]++;
       if (kind === 'ok' && scanRequest(signal, bytes).invalid > 0) counts.invalid++;
@@ -538,7 +367,7 @@ void describe('optimised scanRequest matches the reference walker', () => {
       ['logs', supportLogsRequest('svc', [1, 9, 17])],
       ...Array.from({ length: 6 }, (_, i): [Signal, Uint8Array] => {
         const signal: Signal = i % 3 === 0 ? 'traces' : i % 3 === 1 ? 'logs' : 'metrics';
-        return [signal, randomRequest(new Gen(90 + i), signal)];
+        return [signal, randomRequest(new Gen(90 + i, SCANNER_OPTIONS), signal)];
       }),
     ];
     let accepted = 0;
