@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { Logger } from '../../log.ts';
 import { OnceLogger, registerSecrets } from '../../log.ts';
-import { decodeRequest } from '../../otlp/codec.ts';
+import { decodeSkipping } from '../../otlp/decode-skipping.ts';
 import type { Signal } from '../../otlp/signal.ts';
 import { permanent, retryable, SUCCESS, type Outcome } from '../../pipeline/outcome.ts';
 import type { ExportClient } from '../../pipeline/types.ts';
@@ -208,7 +208,8 @@ export class CloudwatchLogsClient implements ExportClient {
   /** Decodes, converts and packs once per delivery; what is dropped before sending is counted here, once. */
   #plan(bytes: Uint8Array): Delivery {
     const now = this.#now();
-    const converted = toEvents(decodeRequest('logs', bytes), {
+    const decoded = decodeSkipping('logs', bytes);
+    const converted = toEvents(decoded.request, {
       raw: this.#o.raw,
       group: this.#o.group,
       stream: this.#o.stream,
@@ -219,6 +220,11 @@ export class CloudwatchLogsClient implements ExportClient {
     const maxAgeMs = this.#o.retentionDays === undefined ? MAX_EVENT_AGE_MS : Math.min(MAX_EVENT_AGE_MS, this.#o.retentionDays * DAY_MS);
     const plan = planBatches(converted.events, { now, maxEventBytes: this.#o.maxEventBytes, maxAgeMs });
     const delivery: Delivery = { plan, settled: plan.batches.map(() => false), rejected: 0, reasons: new Set(), landed: 0, busy: false };
+    if (decoded.skipped > 0) {
+      delivery.rejected += decoded.skipped;
+      delivery.reasons.add(`log records that could not be decoded were dropped before sending (${decoded.reason ?? 'unknown'}: a string that is not valid UTF-8, as protobuf requires)`);
+      this.#stats('otlp_relay_cloudwatch_logs_filtered_events_total', 'undecodable', decoded.skipped);
+    }
     if (plan.tooOld > 0) {
       delivery.rejected += plan.tooOld;
       delivery.reasons.add(`log records older than ${Math.round(maxAgeMs / DAY_MS)} days were dropped before sending (CloudWatch Logs refuses them)`);

@@ -11,7 +11,7 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Logger } from '../../log.ts';
 import { OnceLogger } from '../../log.ts';
-import { decodeRequest } from '../../otlp/codec.ts';
+import { decodeSkipping } from '../../otlp/decode-skipping.ts';
 import { ITEM_NAME, type Signal } from '../../otlp/signal.ts';
 import { describeError } from '../../pipeline/exporter-runner.ts';
 import { permanent, retryable, SUCCESS, type Outcome } from '../../pipeline/outcome.ts';
@@ -121,9 +121,21 @@ export class RollbarExportClient implements ExportClient {
   }
 
   #prepare(signal: 'traces' | 'logs', bytes: Uint8Array): Delivery {
-    const t = signal === 'traces' ? translateTraces(decodeRequest('traces', bytes), this.#o.translate) : translateLogs(decodeRequest('logs', bytes), this.#o.translate);
+    const decoded = signal === 'traces' ? decodeSkipping('traces', bytes) : decodeSkipping('logs', bytes);
+    const t = 'resourceSpans' in decoded.request ? translateTraces(decoded.request, this.#o.translate) : translateLogs(decoded.request, this.#o.translate);
+    if (decoded.skipped > 0) this.#undecodable(signal, decoded.skipped, decoded.reason);
     this.#report(signal, t);
     return { items: t.items, state: t.items.map(() => 'pending'), records: t.records, tooLargeRecords: new Set(t.tooLarge.map((x) => x.record)), busy: false };
+  }
+
+  /** Records left out because they could not be decoded (decode-skipping.ts): counted, and said once. */
+  #undecodable(signal: 'traces' | 'logs', n: number, reason: string | undefined): void {
+    this.#o.stats.inc('otlp_relay_rollbar_records_undecodable_total', { ...this.#labels, signal }, n);
+    this.#once.warn(
+      `undecodable:${signal}`,
+      { signal, records: n, reason },
+      `${this.#o.name}: ${n} ${ITEM_NAME[signal]} could not be decoded (${reason ?? 'unknown'}; a string that is not valid UTF-8, as protobuf requires) and make no Rollbar item; the rest of their batch was sent (said once)`,
+    );
   }
 
   /** Counts and explains (once each) what the translation skipped, trimmed or could not fit. */

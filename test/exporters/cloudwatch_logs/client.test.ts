@@ -6,6 +6,7 @@ import { NameTemplate } from '../../../src/exporters/cloudwatch_logs/names.ts';
 import { encodeRequest } from '../../../src/otlp/codec.ts';
 import { Stats } from '../../../src/telemetry/stats.ts';
 import { FakeCloudWatchLogs } from '../../support/fake-cloudwatch-logs.ts';
+import { invalidUtf8 } from '../../support/corrupt.ts';
 import { captureLogger } from '../../support/log.ts';
 
 // AWS's documented example keys: never real ones.
@@ -94,6 +95,22 @@ describe('CloudwatchLogsClient against a local CloudWatch Logs API', () => {
     stats = new Stats();
     logger = captureLogger('debug');
   }
+
+  describe('undecodable records', () => {
+    it('a request in the batch that cannot be decoded (invalid UTF-8) is dropped and counted; the rest of the batch lands', async () => {
+      reset();
+      const c = client();
+      const now = Date.now();
+      const good = [{ service: 'api', host: 'web-1', records: [{ at: now, body: 'one' }, { at: now, body: 'two' }] }];
+      const bad = invalidUtf8(logs([{ service: 'api', host: 'web-1', records: [{ at: now, body: 'zzzz' }, { at: now, body: 'x' }, { at: now, body: 'y' }] }]), 'zzzz');
+      const o = await send(c, Buffer.concat([logs(good), bad]), 5);
+      assert.equal(o.kind, 'success');
+      assert.equal(o.kind === 'success' ? o.rejected : undefined, 3);
+      assert.match(o.kind === 'success' ? (o.reason ?? '') : '', /could not be decoded.*UTF-8/);
+      assert.deepEqual(fake.events('/cruddur/api', 'web-1').map((e) => (JSON.parse(e.message) as { body: string }).body), ['one', 'two']);
+      assert.equal(stats.get('otlp_relay_cloudwatch_logs_filtered_events_total', { reason: 'undecodable' }), 3);
+    });
+  });
 
   describe('groups and streams', () => {
     it('creates a missing group (tags, retention) and stream on first use, then only puts', async () => {

@@ -4,6 +4,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { RollbarExportClient, type RollbarClientOptions } from '../../../src/exporters/rollbar/client.ts';
 import { Stats } from '../../../src/telemetry/stats.ts';
 import { FakeRollbar } from '../../support/fake-rollbar.ts';
+import { invalidUtf8 } from '../../support/corrupt.ts';
 import { captureLogger } from '../../support/log.ts';
 import { exception, logBytes, OPTIONS, spanIds, traceBytes } from './helpers.ts';
 
@@ -62,6 +63,18 @@ describe('sending', () => {
     assert.equal(fake.items.length, 1);
     assert.equal(stats.get('otlp_relay_rollbar_records_skipped_total', { exporter: 'rollbar', signal: 'logs' }), 1);
     assert.equal(warnings().filter((w) => w.includes('that are not errors make no Rollbar item')).length, 1);
+  });
+
+  test('a request in the batch that cannot be decoded (invalid UTF-8) costs only its own records, said once', async () => {
+    const { client, stats, warnings } = setup();
+    const bad = invalidUtf8(traceBytes({ 'service.name': 'zzzz' }, spanIds(2, 'b').map((spanId) => ({ spanId, status: { code: 2, message: 'failed' } }))), 'zzzz');
+    const bytes = Buffer.concat([errors(2), bad, errors(1, 'f')]);
+    assert.equal((await client.send('traces', bytes, 5, signal())).kind, 'success');
+    assert.equal(fake.items.length, 3);
+    assert.equal(stats.get('otlp_relay_rollbar_records_undecodable_total', { exporter: 'rollbar', signal: 'traces' }), 2);
+    const said = warnings().filter((w) => w.includes('could not be decoded'));
+    assert.equal(said.length, 1);
+    assert.match(said[0]!, /2 spans could not be decoded.*UTF-8.*the rest of their batch was sent/);
   });
 
   test('metrics are refused: Rollbar takes error spans and logs only', async () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { XrayExportClient, type PutTraceSegmentsApi, type UnprocessedSegment } from '../../../src/exporters/xray/client.ts';
 import { Stats } from '../../../src/telemetry/stats.ts';
+import { invalidUtf8 } from '../../support/corrupt.ts';
 import { captureLogger } from '../../support/log.ts';
 import { KIND, NOW, requestBytes, spanIds } from './helpers.ts';
 
@@ -164,16 +165,8 @@ describe('what the translation refuses or changes', () => {
 
   test('a span or resource that cannot be decoded (invalid UTF-8) costs only its own spans, not the batch', async () => {
     const { api, client, stats, warnings } = setup();
-    /** `text` (ASCII) replaced in place by bytes that are not UTF-8. */
-    const corrupt = (bytes: Uint8Array, text: string): Uint8Array => {
-      const b = Buffer.from(bytes);
-      const at = b.indexOf(text);
-      assert.ok(at >= 0);
-      b.fill(0xff, at, at + text.length);
-      return b;
-    };
-    const badSpan = corrupt(requestBytes({ 'service.name': 'svc' }, [{ spanId: 'a000000000000001', name: 'zzzz' }, { spanId: 'a000000000000002' }]), 'zzzz');
-    const badResource = corrupt(requestBytes({ 'service.name': 'qqqq' }, [{ spanId: 'c000000000000001' }, { spanId: 'c000000000000002' }]), 'qqqq');
+    const badSpan = invalidUtf8(requestBytes({ 'service.name': 'svc' }, [{ spanId: 'a000000000000001', name: 'zzzz' }, { spanId: 'a000000000000002' }]), 'zzzz');
+    const badResource = invalidUtf8(requestBytes({ 'service.name': 'qqqq' }, [{ spanId: 'c000000000000001' }, { spanId: 'c000000000000002' }]), 'qqqq');
     const bytes = Buffer.concat([batch(3), badSpan, badResource]);
     assert.equal((await client.send('traces', bytes, 7, signal())).kind, 'success');
     assert.deepEqual(api.ids(0).sort(), ['a000000000000002', ...spanIds(3, 'b')].sort());
