@@ -279,7 +279,8 @@ export function translateRequest(request: ExportTraceServiceRequest, options: Tr
 /**
  * The same translation from the encoded request (validated by scanRequest), one span at a time: a
  * request decoded whole (500 spans, a few MB of objects) outlived V8's young generation and was
- * copied and promoted; a span's objects die young. ~40 % less CPU per span (bench/translate.ts).
+ * copied and promoted; a span's objects die young: ~15 % less CPU per span with the image's 2 MiB
+ * young generation (docs/PERFORMANCE.md, round 3).
  */
 export function translateEncoded(bytes: Uint8Array, options: TranslateOptions, budget: AnnotationBudget): Translation {
   const t = emptyTranslation();
