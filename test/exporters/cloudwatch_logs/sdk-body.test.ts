@@ -7,36 +7,12 @@ import { NameTemplate } from '../../../src/exporters/cloudwatch_logs/names.ts';
 import { encodeRequest } from '../../../src/otlp/codec.ts';
 import { FakeCloudWatchLogs } from '../../support/fake-cloudwatch-logs.ts';
 import { captureLogger } from '../../support/log.ts';
+import { capture, text } from '../../support/sdk-capture.ts';
 
 // AWS's documented example keys: never real ones.
 const CREDS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
 const REGION = 'us-east-1';
 const GROUP = '/cruddur/backend';
-
-interface Sent {
-  body: unknown;
-  headers: Record<string, string>;
-}
-
-/** The requests as signed and handed to the http handler. */
-function capture(client: CloudWatchLogsClient): Sent[] {
-  const sent: Sent[] = [];
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      const r = args.request as Sent;
-      sent.push({ body: r.body, headers: { ...r.headers } });
-      return next(args);
-    },
-    { step: 'deserialize', name: 'captureSent' },
-  );
-  return sent;
-}
-
-// As bytes: Buffer.from(adapter) would call the SDK body's valueOf, which warns.
-const text = (body: unknown) => {
-  const u = body as Uint8Array;
-  return Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('utf8');
-};
 
 let fake: FakeCloudWatchLogs;
 const clients: CloudWatchLogsClient[] = [];

@@ -4,37 +4,13 @@ import { test } from 'node:test';
 import { GetSamplingRulesCommand, PutTraceSegmentsCommand, XRayClient } from '@aws-sdk/client-xray';
 import { fastDocumentsBody } from '../../../src/exporters/xray/client.ts';
 import { FakeXray } from '../../support/fake-xray.ts';
+import { capture, text } from '../../support/sdk-capture.ts';
 
 const CREDS = { accessKeyId: 'AKIAFAKETESTKEY00001', secretAccessKey: 'fake/test/secret/0000000000000000000000', region: 'eu-west-2' };
 
 function doc(i: number, note: string): string {
   return JSON.stringify({ name: 'backend-flask', metadata: { default: { note } }, id: (0x1000000000000000 + i).toString(16), trace_id: '1-6553f100-0123456789abcdef01234567', start_time: 1700000000.5, end_time: 1700000001 });
 }
-
-interface Sent {
-  body: unknown;
-  headers: Record<string, string>;
-}
-
-/** The requests as signed and handed to the http handler. */
-function capture(client: XRayClient): Sent[] {
-  const sent: Sent[] = [];
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      const r = args.request as Sent;
-      sent.push({ body: r.body, headers: { ...r.headers } });
-      return next(args);
-    },
-    { step: 'deserialize', name: 'captureSent' },
-  );
-  return sent;
-}
-
-// As bytes: Buffer.from(adapter) would call the SDK body's valueOf, which warns.
-const text = (body: unknown) => {
-  const u = body as Uint8Array;
-  return Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('utf8');
-};
 
 test('documents go out in a JSON.stringify body that X-Ray parses and whose signature verifies; other operations are untouched', async () => {
   const fake = await new FakeXray(CREDS).start();
