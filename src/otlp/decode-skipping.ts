@@ -22,21 +22,23 @@ export function decodeSkipping(signal: 'traces' | 'logs', bytes: Uint8Array): Sk
   try {
     return { request: decodeRequest(signal, bytes), skipped: 0 };
   } catch (whole) {
-    const kept: Uint8Array[] = [];
+    // A request's only field is its repeated resource entries, so the decoded entries simply concatenate.
+    const spans: ExportTraceServiceRequest['resourceSpans'] = [];
+    const logs: ExportLogsServiceRequest['resourceLogs'] = [];
     let skipped = 0;
     let reason: string | undefined;
     for (const r of scanRequest(signal, bytes).resources) {
       const entry = bytes.subarray(r.start, r.end);
       try {
-        decodeRequest(signal, entry);
-        kept.push(entry);
+        if (signal === 'traces') spans.push(...decodeRequest('traces', entry).resourceSpans);
+        else logs.push(...decodeRequest('logs', entry).resourceLogs);
       } catch (err) {
         skipped += r.items;
         reason ??= (err as Error).message;
       }
     }
     if (skipped === 0) throw whole; // no entry is at fault alone: not a bad string, so not ours to skip
-    const request = decodeRequest(signal, Buffer.concat(kept));
+    const request = signal === 'traces' ? { resourceSpans: spans } : { resourceLogs: logs };
     return reason === undefined ? { request, skipped } : { request, skipped, reason };
   }
 }
