@@ -58,6 +58,16 @@ export function queueDirOf(dir: string, exporter: string): string {
 const DURABLE: Promise<void> = Promise.resolve();
 /** How long a consumer waits after a batch could not be read from disk (an I/O error, not a checksum). */
 const READ_RETRY_MS = 1000;
+/**
+ * Extra sends one batch may spend isolating content the destination refused: bisecting finds one bad
+ * request among 65,536 within it, while a refusal that is about the whole batch costs at most this many more.
+ */
+export const CONTENT_ISOLATION_SENDS = 32;
+
+/** What is left of a top-level batch's CONTENT_ISOLATION_SENDS, shared by all its pieces. */
+interface SplitBudget {
+  left: number;
+}
 
 export type ExporterState = 'ok' | 'retrying' | 'refusing' | 'failing';
 
@@ -461,8 +471,11 @@ export class ExporterRunner {
     }
   }
 
-  /** Sends one batch until it is done (delivered, refused for good, split, dropped) or kept (hand-over, disk shutdown). */
-  async #send(batch: Batch, started: number): Promise<'done' | 'kept'> {
+  /**
+   * Sends one batch until it is done (delivered, refused for good, split, dropped) or kept (hand-over, disk
+   * shutdown). `isolation`: absent for a batch as taken from the queue; shared by the pieces it was split into.
+   */
+  async #send(batch: Batch, started: number, isolation?: SplitBudget): Promise<'done' | 'kept'> {
     const labels = { exporter: this.name, signal: batch.signal };
     const parts = batch.gzip && this.#client.reusesGzip ? { parts: batch.parts, gzip: batch.gzip } : undefined;
     // Every part still has its sender's gzip: the client sends those, so copying megabytes into one buffer is waste.
@@ -495,24 +508,33 @@ export class ExporterRunner {
             this.#once.warn(`partial:${reason}`, { signal: batch.signal, rejected }, `${this.name} accepted the batch but refused ${rejected} ${ITEM_NAME[batch.signal]}: ${reason} (said once per reason)`);
           }
           this.#stats.inc('otlp_relay_exporter_batches_total', labels);
-          if (this.#lastError) this.#once.reset(`permanent:${this.#lastError.text}`);
+          // A piece delivered next to a refused one is no recovery: the refusal stays said once.
+          if (this.#lastError && isolation === undefined) {
+            this.#once.reset(`permanent:${this.#lastError.text}`);
+            this.#once.reset(`isolation-spent:${this.#lastError.text}`);
+          }
           return 'done';
         }
         this.#lastError = { text: scrub(outcome.reason), at: new Date().toISOString() };
         if (outcome.kind === 'permanent') {
-          const pieces = outcome.tooLarge ? splitBatch(batch) : undefined;
+          const left = isolation?.left ?? CONTENT_ISOLATION_SENDS;
+          const spent = outcome.split === 'content' && left < 2; // a split costs two sends
+          const pieces = outcome.split === 'size' || (outcome.split === 'content' && !spent) ? splitBatch(batch) : undefined;
           if (pieces) {
             // 413: send the halves (each may split again) rather than refuse everything for the size of the whole.
+            // Content: bisect so only the part the destination cannot take is refused, the rest delivered.
+            const shared = isolation ?? { left: CONTENT_ISOLATION_SENDS };
+            if (outcome.split === 'content') shared.left -= pieces.length;
             this.#stats.inc('otlp_relay_exporter_splits_total', labels);
             let kept = false;
-            for (const piece of pieces) if ((await this.#send(piece, started)) === 'kept') kept = true;
+            for (const piece of pieces) if ((await this.#send(piece, started, shared)) === 'kept') kept = true;
             return kept ? 'kept' : 'done';
           }
           this.#stats.inc('otlp_relay_exporter_failed_items_total', { ...labels, reason: 'permanent' }, outcome.rejected ?? batch.items);
           this.#once.warn(
-            `permanent:${outcome.reason}`,
+            `${spent ? 'isolation-spent' : 'permanent'}:${outcome.reason}`, // giving up on isolating is news even when the reason was said
             { signal: batch.signal, items: batch.items },
-            `${this.name} refused ${batch.items} ${ITEM_NAME[batch.signal]}: ${outcome.reason} (not retried; said once per reason)`,
+            `${this.name} refused ${batch.items} ${ITEM_NAME[batch.signal]}: ${outcome.reason} (${refusalNote(outcome.split, isolation !== undefined, spent)}not retried; said once per reason)`,
           );
           return 'done';
         }
@@ -576,6 +598,13 @@ export class ExporterRunner {
   }
 }
 
+/** What the refusal warning adds about the rest of the batch: `piece`, it came from a split; `spent`, the isolation budget ran out. */
+function refusalNote(split: 'size' | 'content' | undefined, piece: boolean, spent: boolean): string {
+  if (spent) return `isolating the refused part stopped after ${CONTENT_ISOLATION_SENDS} extra sends, so these may include items it would take; `;
+  if (split === 'content' && piece) return 'the rest of the batch was re-sent without them; ';
+  return '';
+}
+
 /** The `bytes` a client gets when `parts` carries the whole batch as its senders' gzip (ExportClient.send). */
 const NOT_JOINED = new Uint8Array(0);
 
@@ -584,19 +613,20 @@ function withoutGzip(p: Payload): Payload {
 }
 
 /**
- * Splits a batch refused for its size: by payloads when it holds several, else by resource entries
- * (any subset of a request's top-level entries is a valid request). Undefined when it is one entry.
+ * Splits a refused batch: by payloads when it holds several (keeping their senders' gzip), else by resource
+ * entries (any subset of a request's top-level entries is a valid request). Undefined when it is one entry.
  */
 export function splitBatch(b: Batch): Batch[] | undefined {
-  const piece = (parts: Uint8Array[]): Batch => ({
+  const piece = (parts: Uint8Array[], gzip?: Array<Uint8Array | undefined>): Batch => ({
     signal: b.signal,
     parts,
     bytes: parts.reduce((s, p) => s + p.byteLength, 0),
     items: parts.reduce((s, p) => s + itemsIn(b.signal, p), 0),
+    ...(gzip?.some((g) => g !== undefined) ? { gzip } : {}),
   });
   if (b.parts.length > 1) {
     const mid = Math.ceil(b.parts.length / 2);
-    return [piece(b.parts.slice(0, mid)), piece(b.parts.slice(mid))];
+    return [piece(b.parts.slice(0, mid), b.gzip?.slice(0, mid)), piece(b.parts.slice(mid), b.gzip?.slice(mid))];
   }
   const only = b.parts[0];
   if (only === undefined) return undefined;

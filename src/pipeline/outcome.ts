@@ -6,8 +6,11 @@ export type Outcome =
   /** `rejected`: items the destination accepted the request but refused (OTLP partial_success). */
   | { kind: 'success'; rejected?: number; reason?: string }
   | { kind: 'retryable'; reason: string; afterMs?: number }
-  /** `tooLarge`: refused for its size (413): the runner splits the batch and sends the halves. */
-  | { kind: 'permanent'; reason: string; rejected?: number; tooLarge?: boolean };
+  /**
+   * `split`: the runner splits the batch and sends the halves: `size`, refused for its size (413);
+   * `content`, refused for what it holds (one request's bad bytes), so the rest is delivered.
+   */
+  | { kind: 'permanent'; reason: string; rejected?: number; split?: 'size' | 'content' };
 
 export const SUCCESS: Outcome = Object.freeze({ kind: 'success' });
 
@@ -21,5 +24,10 @@ export function permanent(reason: string, rejected?: number): Outcome {
 
 /** The destination refused the request for its size: split it and try the halves. */
 export function tooLarge(reason: string, rejected?: number): Outcome {
-  return rejected === undefined ? { kind: 'permanent', reason, tooLarge: true } : { kind: 'permanent', reason, rejected, tooLarge: true };
+  return rejected === undefined ? { kind: 'permanent', reason, split: 'size' } : { kind: 'permanent', reason, rejected, split: 'size' };
+}
+
+/** The destination refused the request for its content: split it to refuse only the bad part (within a budget). */
+export function refusedContent(reason: string, rejected?: number): Outcome {
+  return rejected === undefined ? { kind: 'permanent', reason, split: 'content' } : { kind: 'permanent', reason, rejected, split: 'content' };
 }

@@ -35,7 +35,7 @@ const HELP: Readonly<Record<string, string>> = {
   otlp_relay_exporter_queue_bytes: 'Bytes held by the exporter queue (queued plus in flight)',
   otlp_relay_exporter_queue_capacity_bytes: 'The exporter queue budget in bytes',
   otlp_relay_config_reloads_total: 'Config reloads (result: applied, refused)',
-  otlp_relay_exporter_splits_total: 'Batches split in halves after the destination refused them as too large (413)',
+  otlp_relay_exporter_splits_total: 'Batches split in halves after the destination refused them as too large (413) or for their content (400 from Honeycomb), to deliver the rest',
   otlp_relay_disk_queue_recovered_items_total: 'Items replayed from the disk queue at start',
   otlp_relay_disk_queue_damaged_total: 'Damaged stretches of the disk queue skipped (kind: corrupt, torn_tail, ack, unreadable)',
   otlp_relay_disk_queue_skipped_bytes_total: 'Bytes of the disk queue skipped as damaged at start',

@@ -1,7 +1,7 @@
 import { REJECTED_FIELD, responseType } from '../../otlp/schema.ts';
 import type { Signal } from '../../otlp/signal.ts';
 import { parseRetryAfter } from '../../pipeline/retry-after.ts';
-import { permanent, retryable, SUCCESS, tooLarge, type Outcome } from '../../pipeline/outcome.ts';
+import { permanent, refusedContent, retryable, SUCCESS, tooLarge, type Outcome } from '../../pipeline/outcome.ts';
 
 /** Honeycomb's error text: a JSON `{"error": "..."}` / RFC 7807 `detail`, else the body as text, cut short. */
 export function errorText(body: string): string {
@@ -20,7 +20,9 @@ export function errorText(body: string): string {
 
 /**
  * Classifies a Honeycomb answer (https://docs.honeycomb.io/api/errors/): 2xx delivered; 408, 429 and
- * 5xx retried (honouring Retry-After); every other 4xx is permanent, with Honeycomb's own words.
+ * 5xx retried (honouring Retry-After); every other 4xx is permanent, with Honeycomb's own words. A 400
+ * is the whole body failing to parse (husky ErrFailedParseBody, e.g. invalid UTF-8 in one app's string),
+ * so the runner isolates the bad part rather than lose the other requests batched with it.
  */
 export function classify(status: number, headers: Record<string, string | string[] | undefined>, body: Uint8Array, items: number, signal: Signal = 'traces'): Outcome {
   if (status >= 200 && status < 300) return partialSuccess(signal, headers['content-type'], body);
@@ -31,6 +33,7 @@ export function classify(status: number, headers: Record<string, string | string
   if (status === 401) return permanent(`Honeycomb refused the API key (401): ${text}. Check the exporter's api_key (run \`otlp-relay check\`)`, items);
   if (status === 403) return permanent(`Honeycomb denied permission (403): ${text}. The key may lack the "Send Events" permission`, items);
   if (status === 413) return tooLarge(`Honeycomb refused the request as too large (413): ${text}`, items); // the runner splits it
+  if (status === 400) return refusedContent(`Honeycomb answered 400: ${text}`, items); // the runner isolates the bad part
   return permanent(`Honeycomb answered ${status}: ${text}`, items);
 }
 

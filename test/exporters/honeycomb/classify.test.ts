@@ -16,8 +16,19 @@ test('Honeycomb answers are classified by the documented rules', () => {
   assert.match(unauth.kind === 'permanent' ? unauth.reason : '', /refused the API key \(401\): unknown API key/);
   assert.equal(unauth.kind === 'permanent' ? unauth.rejected : 0, 5);
   assert.equal(classify(403, {}, b(''), 1).kind, 'permanent');
-  assert.equal(classify(400, {}, b('bad'), 1).kind, 'permanent');
-  assert.equal(classify(413, {}, b(''), 1).kind, 'permanent');
+  assert.deepEqual(classify(413, {}, b(''), 2), { kind: 'permanent', reason: 'Honeycomb refused the request as too large (413): (empty body)', rejected: 2, split: 'size' });
+  assert.deepEqual(classify(404, {}, b('{"error":"not found"}'), 1), { kind: 'permanent', reason: 'Honeycomb answered 404: not found', rejected: 1 }, 'other 4xx: refused for good, no split');
+});
+
+test("a 400 (husky's body could not be parsed) asks the runner to isolate the bad part, with Honeycomb's words", () => {
+  const husky = b('{"message":"failed to parse OTLP request body"}');
+  assert.deepEqual(classify(400, { 'content-type': 'application/json' }, husky, 7), {
+    kind: 'permanent',
+    reason: 'Honeycomb answered 400: failed to parse OTLP request body',
+    rejected: 7,
+    split: 'content',
+  });
+  assert.deepEqual(classify(400, {}, b('bad'), 1), { kind: 'permanent', reason: 'Honeycomb answered 400: bad', rejected: 1, split: 'content' });
 });
 
 test('a 200 with partial_success counts the refused items with Honeycomb\'s reason', () => {

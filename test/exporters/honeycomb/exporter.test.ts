@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import zlib from 'node:zlib';
 import { encodeRequest } from '../../../src/otlp/codec.ts';
+import { invalidUtf8 } from '../../support/corrupt.ts';
 import { FakeHoneycomb } from '../../support/fake-honeycomb.ts';
+import { tempDir } from '../../support/fault-fs.ts';
+import { sample } from '../../support/metrics.ts';
 import { logsRequest, post, traceRequest } from '../../support/otlp.ts';
 import { startRelay, waitFor } from '../../support/relay.ts';
 
@@ -154,3 +157,77 @@ test('a request the relay changed (an invalid span dropped) is compressed again,
     await hc.stop();
   }
 });
+
+for (const queue of ['memory', 'disk'] as const) {
+  test(`[${queue}] one app's invalid UTF-8 costs only its own spans: the other requests batched with it reach Honeycomb once`, async () => {
+    const hc = await new FakeHoneycomb([GOOD]).start();
+    const q = queue === 'disk' ? `{ type: disk, dir: "${await tempDir()}" }` : '{}';
+    const r = await startRelay(
+      `
+service: { admin: { endpoint: "127.0.0.1:0" } }
+receivers:
+  otlp:
+    http: { endpoint: "127.0.0.1:0" }
+exporters:
+  honeycomb:
+    type: honeycomb
+    api_key: ${GOOD}
+    endpoint: ${hc.url}
+    queue: ${q}
+    batch: { timeout: 300ms }
+routes:
+  - { signals: [traces], to: [honeycomb] }
+`,
+      {},
+      { admin: true },
+    ).catch(async (err: unknown) => {
+      await hc.stop(); // a relay that did not start must not leave the fake holding the test file open
+      throw err;
+    });
+    try {
+      const good = [traceRequest('api', 4), traceRequest('web', 5), traceRequest('worker', 3), traceRequest('cron', 2)];
+      const bad = traceRequest('billing', [{ name: 'zzzz' }, { name: 'charge' }, { name: 'refund' }]);
+      const badBytes = invalidUtf8(bad.bytes, 'zzzz');
+      const gz = (b: Uint8Array) => [zlib.gzipSync(b), { 'content-encoding': 'gzip' }] as const;
+      const bodies: Array<readonly [Uint8Array, Record<string, string>]> = [[good[0]!.bytes, {}], gz(good[1]!.bytes), gz(badBytes), [good[2]!.bytes, {}], gz(good[3]!.bytes)];
+      const appGzip = [Buffer.from(bodies[1]![0]), Buffer.from(bodies[4]![0])];
+      const replies = await Promise.all(bodies.map(([body, headers]) => post(r.httpUrl, '/v1/traces', body, headers)));
+      assert.deepEqual(replies.map((x) => x.status), [200, 200, 200, 200, 200], 'the relay accepts all five (it does not check UTF-8)');
+
+      await waitFor(() => r.stats.get('otlp_relay_exporter_sent_items_total') + r.stats.get('otlp_relay_exporter_failed_items_total') === 17, 10_000, 'every span delivered or refused');
+      const counts = new Map<string, number>();
+      for (const s of hc.spans()) {
+        const id = Buffer.from(s['spanId'] as Uint8Array).toString('hex');
+        counts.set(id, (counts.get(id) ?? 0) + 1);
+      }
+      const goodIds = good.flatMap((g) => g.spanIds);
+      for (const id of goodIds) assert.equal(counts.get(id), 1, `span ${id} of a good request delivered exactly once`);
+      assert.equal(hc.spans().length, goodIds.length, 'nothing else delivered');
+      for (const id of bad.spanIds) assert.ok(!counts.has(id), 'no span of the bad request delivered');
+      assert.ok(hc.refused.some((x) => x.status === 400 && x.error === 'invalid UTF-8 in ExportTraceServiceRequest.resourceSpans.scopeSpans.spans.name'));
+      // A memory queue keeps the apps' gzip through the split: the pieces carry it, not a new compression.
+      if (queue === 'memory') for (const g of appGzip) assert.ok(hc.received.some((x) => x.wire.includes(g)), "an app's gzip delivered as it sent it");
+
+      const m = await (await fetch(`${r.adminUrl}/metrics`)).text();
+      assert.equal(sample(m, 'otlp_relay_exporter_batch_items_count{exporter="honeycomb",signal="traces"}'), 1, 'the five requests left as one batch');
+      assert.equal(sample(m, 'otlp_relay_exporter_failed_items_total{exporter="honeycomb",signal="traces",reason="permanent"}'), 3, "the bad request's spans");
+      assert.equal(sample(m, 'otlp_relay_exporter_sent_items_total{exporter="honeycomb",signal="traces"}'), 14);
+      assert.ok((sample(m, 'otlp_relay_exporter_splits_total{exporter="honeycomb",signal="traces"}') ?? 0) >= 1);
+      const warns = r.logs.lines().filter((l) => l['level'] === 40 && String(l['msg']).includes('400'));
+      assert.equal(warns.length, 1, 'said once');
+      assert.equal(
+        String(warns[0]!['msg']),
+        'honeycomb refused 3 spans: Honeycomb answered 400: failed to parse OTLP request body (the rest of the batch was re-sent without them; not retried; said once per reason)',
+      );
+
+      // The relay keeps running: a later request goes through.
+      const later = traceRequest('api', 2);
+      assert.equal((await post(r.httpUrl, '/v1/traces', later.bytes)).status, 200);
+      await waitFor(() => hexIds(hc.spans()).has(later.spanIds[1]!), 5000, 'a later request delivered');
+      assert.equal(r.relay.runners.get('honeycomb')!.status().state, 'ok');
+    } finally {
+      await r.stop();
+      await hc.stop();
+    }
+  });
+}
