@@ -6,6 +6,7 @@
 import zlib from 'node:zlib';
 import { encodeRequest } from '../src/otlp/codec.ts';
 import type { ExportRequestInput } from '../src/otlp/codec.ts';
+import { prng } from '../test/support/prng.ts';
 
 export const ITEMS_PER_REQUEST = 500;
 export const ATTRIBUTES_PER_SPAN = 10;
@@ -19,18 +20,6 @@ export interface BenchPayload {
   gzip: Buffer;
   items: number;
   errors: number;
-}
-
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Rand = () => number;

@@ -9,6 +9,7 @@ import type { Type } from 'protobufjs';
 import { requestType } from '../../src/otlp/schema.ts';
 import type { Signal } from '../../src/otlp/signal.ts';
 import { cat, tag, varint } from '../otlp/helpers.ts';
+import { prng } from './prng.ts';
 
 export interface RandomOtlpOptions {
   /** String values to draw from. */
@@ -73,17 +74,6 @@ export const DECODER_OPTIONS: RandomOtlpOptions = { strings: DECODER_STRINGS, va
 
 /** For the scanner against the reference walker: every wire form the fast paths branch on. */
 export const SCANNER_OPTIONS: RandomOtlpOptions = { strings: SCANNER_STRINGS, commonStrings: 4, values: 'scanner', wireVariants: true };
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Seeded randomness; `options` only matter to randomRequest. */
 export class Gen {

@@ -3,18 +3,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { encodeRequest } from '../../../src/otlp/codec.ts';
 import type { FaultyDestination } from './destination.ts';
 
-/** A small, seedable PRNG (mulberry32): the same seed gives the same schedule of faults and kills. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface Req {
   path: '/v1/traces' | '/v1/logs';
   body: Uint8Array;
