@@ -284,7 +284,7 @@ function attributes(kvs: readonly KeyValue[] | null | undefined, max: number = L
       out['…'] = `${kvs.length - max} more attributes not kept`;
       break;
     }
-    out[kv.key] = showValue(attrValue(kv.value));
+    if (!(kv.key in out)) out[kv.key] = showValue(attrValue(kv.value)); // a repeated key: the first wins, as in attrMap
   }
   return out;
 }

@@ -8,7 +8,10 @@ import type { ResourceSlice } from './wire.ts';
 /** A plain attribute value: int_value stays a bigint (exact), double_value a number, an empty AnyValue undefined. */
 export type AttrValue = string | number | boolean | bigint | Uint8Array | AttrValue[] | AttrMap | undefined;
 
-/** Attributes by key in a null-prototype object, so `__proto__` is plain data; the last duplicate key wins. */
+/**
+ * Attributes by key in a null-prototype object, so `__proto__` is plain data. A repeated key (OTLP forbids
+ * it, senders do it): the first occurrence wins, as in findAttr, the Collector's pdata and Honeycomb.
+ */
 export type AttrMap = { [key: string]: AttrValue };
 
 export function attrValue(v: AnyValue | null | undefined): AttrValue {
@@ -27,7 +30,8 @@ export function attrValue(v: AnyValue | null | undefined): AttrValue {
 export function attrMap(keyValues: readonly KeyValue[] | null | undefined): AttrMap {
   const map: AttrMap = Object.create(null) as AttrMap;
   if (keyValues == null) return map;
-  for (const kv of keyValues) map[kv.key] = attrValue(kv.value);
+  // First wins: routing on resource slices, the wire filter and the decoded filter must agree (match.ts findAttr).
+  for (const kv of keyValues) if (!(kv.key in map)) map[kv.key] = attrValue(kv.value);
   return map;
 }
 

@@ -46,6 +46,7 @@ export function plainValue(v: AnyValueLike | null | undefined): unknown {
   return undefined;
 }
 
+/** The value of `key`; a repeated key's first occurrence wins, as in attrMap (attributes.ts). */
 export function findAttr(attrs: readonly KeyValueLike[] | null | undefined, key: string): unknown {
   if (!attrs) return undefined;
   for (const kv of attrs) if (kv.key === key) return plainValue(kv.value);

@@ -183,7 +183,7 @@ function isErrorLogAt(end: number): boolean {
   return severity >= SEVERITY_ERROR || exception;
 }
 
-/** Resource attributes of the resource entry body [s, e) (moves P) as filterDecoded reads them: findAttr, first key wins. */
+/** Resource attributes of the resource entry body [s, e) (moves P) as filterDecoded reads them: findAttr, first key wins (as attrMap). */
 function resourceLookup(bytes: Uint8Array, s: number, e: number): (k: string) => unknown {
   const attrs: KeyValueLike[] = [];
   let p = s;

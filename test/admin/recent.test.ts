@@ -77,6 +77,16 @@ describe('RecentData: what the status page shows', () => {
     assert.deepEqual(error && { kind: error.kind, title: error.title, message: error.message, stack: error.stack, service: error.service }, { kind: 'span', title: 'KeyError', message: "'user'", stack: 'Traceback ...', service: 'backend-flask' });
   });
 
+  test('a repeated attribute key shows its first value, as routing reads it', () => {
+    const ring = new RecentData();
+    const { spans, traceId } = traceSpans();
+    const twice = (key: string) => [{ key, value: { stringValue: 'first' } }, { key, value: { stringValue: 'second' } }];
+    const bytes = encodeRequest('traces', { resourceSpans: [{ resource: { attributes: twice('service.name') }, scopeSpans: [{ spans: spans.map((s) => ({ ...s, attributes: twice('k') })) }] }] } as ExportRequestInput<'traces'>);
+    ring.record('traces', bytes);
+    const root = ring.trace(traceId)?.spans[0];
+    assert.deepEqual(root && { service: root.service, resource: { ...root.resource }, attributes: { ...root.attributes } }, { service: 'first', resource: { 'service.name': 'first' }, attributes: { k: 'first' } });
+  });
+
   test('logs: newest first, severity named, errors (severity >= 17) also listed as error items; filter by service', () => {
     const ring = new RecentData();
     ring.record('logs', logsRequest('a', [9, 17]));

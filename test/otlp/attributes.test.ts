@@ -18,16 +18,23 @@ void test('attrValue: every AnyValue kind to a plain value', () => {
   assert.equal(attrValue({ stringValueStrindex: 4 }), undefined, 'profiling-only index treated as absent');
 });
 
-void test('attrMap: null-prototype record, last duplicate wins, hostile keys are plain data', () => {
+void test('attrMap: null-prototype record, first duplicate wins, hostile keys are plain data', () => {
   const m = attrMap([
     { key: 'a', value: { stringValue: '1' }, keyStrindex: 0 },
     { key: '__proto__', value: { stringValue: 'p' }, keyStrindex: 0 },
+    { key: 'empty', value: null, keyStrindex: 0 },
     { key: 'a', value: { stringValue: '2' }, keyStrindex: 0 },
+    { key: '__proto__', value: { stringValue: 'q' }, keyStrindex: 0 },
+    { key: 'empty', value: { stringValue: 'late' }, keyStrindex: 0 },
+    { key: 'kv', value: { kvlistValue: { values: [{ key: 'x', value: { intValue: 1n }, keyStrindex: 0 }, { key: 'x', value: { intValue: 2n }, keyStrindex: 0 }] } }, keyStrindex: 0 },
   ]);
   assert.equal(Object.getPrototypeOf(m), null);
-  assert.equal(m['a'], '2');
+  assert.equal(m['a'], '1');
   assert.equal(m['__proto__'], 'p');
-  assert.deepEqual(Object.keys(m), ['a', '__proto__']);
+  // The first occurrence counts even when it holds no value, as findAttr (match.ts) reads it.
+  assert.equal(m['empty'], undefined);
+  assert.deepEqual(m['kv'], { __proto__: null, x: 1n }, 'a kvlist value reads by the same rule');
+  assert.deepEqual(Object.keys(m), ['a', '__proto__', 'empty', 'kv']);
   assert.deepEqual(attrMap(undefined), { __proto__: null });
 });
 

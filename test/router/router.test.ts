@@ -81,3 +81,59 @@ test('a signal no route takes, and a match nothing satisfies, plan nothing', () 
   const metrics = encodeRequest('metrics', { resourceMetrics: [] });
   assert.deepEqual(r.plan('metrics', metrics, scanRequest('metrics', metrics)), []);
 });
+
+// ---- a repeated resource key (OTLP forbids it, senders do it): every path reads the first ----
+
+const twice = (k: string, first: string, second: string) => [
+  { key: k, value: { stringValue: first } },
+  { key: k, value: { stringValue: second } },
+];
+
+/** A request of `signal` whose resource holds service.name "first", then "second": one ok and one error item, both on /x. */
+function duplicateService(signal: 'traces' | 'logs' | 'metrics'): Uint8Array {
+  const resource = { attributes: twice('service.name', 'first', 'second') };
+  const route = [{ key: 'http.route', value: { stringValue: '/x' } }];
+  if (signal === 'traces') {
+    const span = (name: string, code: number) => ({ traceId: Buffer.alloc(16, 1), spanId: Buffer.alloc(8, name.length), name, startTimeUnixNano: 1n, endTimeUnixNano: 2n, attributes: route, status: { code } });
+    return encodeRequest('traces', { resourceSpans: [{ resource, scopeSpans: [{ spans: [span('ok', 0), span('failed', 2)] }] }] });
+  }
+  if (signal === 'logs') {
+    const record = (severityNumber: number) => ({ timeUnixNano: 1n, severityNumber, attributes: route, body: { stringValue: `severity ${severityNumber}` } });
+    return encodeRequest('logs', { resourceLogs: [{ resource, scopeLogs: [{ logRecords: [record(9), record(17)] }] }] });
+  }
+  const point = (asInt: number) => ({ timeUnixNano: 1n, asInt, attributes: route });
+  return encodeRequest('metrics', { resourceMetrics: [{ resource, scopeMetrics: [{ metrics: [{ name: 'requests', gauge: { dataPoints: [point(1), point(2)] } }] }] }] });
+}
+
+/** Items per destination; each destination named by one route, so each takes one routing path. */
+function itemsBy(signal: 'traces' | 'logs' | 'metrics', bytes: Uint8Array, routes: RouteSpec[]): Record<string, number> {
+  const plan = router(routes).plan(signal, bytes, scanRequest(signal, bytes));
+  return Object.fromEntries(plan.map((p) => [p.dest, p.payload.items]));
+}
+
+for (const signal of ['traces', 'logs'] as const) {
+  test(`${signal}: a repeated service.name routes by its first value on the slice, wire and decode paths alike`, () => {
+    const bytes = duplicateService(signal);
+    const routes = (service: string): RouteSpec[] => [
+      { signals: [signal], match: { service: [service] }, to: [`slices:${service}`] }, // resource-level: byte slices
+      { signals: [signal], match: { resource: { 'service.name': service } }, to: [`slices-resource:${service}`] },
+      { signals: [signal], match: { service: [service], error: true }, to: [`wire:${service}`] }, // error: the wire filter
+      { signals: [signal], match: { service: [service], attributes: { 'http.route': '/x' } }, to: [`decoded:${service}`] }, // attributes: one decode
+    ];
+    assert.deepEqual(itemsBy(signal, bytes, [...routes('first'), ...routes('second')]), {
+      'slices:first': 2,
+      'slices-resource:first': 2,
+      'wire:first': 1,
+      'decoded:first': 2,
+    });
+  });
+}
+
+test('metrics: a repeated service.name routes by its first value on the slice and decode paths alike', () => {
+  const bytes = duplicateService('metrics');
+  const routes = (service: string): RouteSpec[] => [
+    { signals: ['metrics'], match: { service: [service] }, to: [`slices:${service}`] },
+    { signals: ['metrics'], match: { service: [service], attributes: { 'http.route': '/x' } }, to: [`decoded:${service}`] },
+  ];
+  assert.deepEqual(itemsBy('metrics', bytes, [...routes('first'), ...routes('second')]), { 'slices:first': 2, 'decoded:first': 2 });
+});

@@ -9,6 +9,7 @@ import type { MatchSpec } from '../../src/router/match.ts';
 import { Router } from '../../src/router/router.ts';
 import { filterWire } from '../../src/router/wire-filter.ts';
 import { logsRequest, traceRequest } from '../support/otlp.ts';
+import { prng } from '../support/prng.ts';
 
 type Sig = 'traces' | 'logs';
 
@@ -65,17 +66,6 @@ const fFixed64 = (no: number, v: bigint): Uint8Array => {
   b.writeBigUInt64LE(v);
   return cat(varint(no * 8 + 1), b);
 };
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomRequest(signal: Sig, r: () => number): Uint8Array {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
@@ -209,6 +199,32 @@ test('seeded random requests: same as the decode path', () => {
   }
   // The generator reaches every outcome: something filtered, all kept, nothing kept.
   assert.ok(changed > 100 && unchanged > 10 && empty > 100, `changed ${changed}, unchanged ${unchanged}, empty ${empty}`);
+});
+
+test('seeded random requests (some with service.name twice): the resource-slice path keeps what the decode path keeps', () => {
+  const MATCHES: MatchSpec[] = [{ service: ['a'] }, { service: ['b', 'c'] }, { resource: { 'service.name': 'c' } }, { service: ['a'], resource: { 'deployment.environment': 'prod' } }];
+  const r = prng(20240612);
+  let kept = 0;
+  for (let n = 0; n < 120; n++) {
+    const signal: Sig = n % 2 === 0 ? 'traces' : 'logs';
+    const bytes = randomRequest(signal, r);
+    const scan = scanRequest(signal, bytes);
+    for (const match of MATCHES) {
+      const label = `request ${n} (${signal}) ${JSON.stringify(match)}\n${Buffer.from(bytes).toString('hex')}`;
+      const plan = new Router<string>([{ signals: [signal], match, to: ['x'] }], (d) => d).plan(signal, bytes, scan);
+      const want = filterDecoded(signal, decodeRequest(signal, bytes) as unknown as Record<string, unknown>, [match]);
+      assert.equal(plan[0]?.payload.items ?? 0, want.items, `${label}: item count`);
+      // Slices keep a resource whole (empty scopes too): compare the resources that hold items.
+      const resources = (b: Uint8Array) => {
+        const req = decodeRequest(signal, Buffer.from(b));
+        const entries = 'resourceSpans' in req ? req.resourceSpans.map((x) => ({ resource: x.resource, items: x.scopeSpans.reduce((k, ss) => k + ss.spans.length, 0) })) : req.resourceLogs.map((x) => ({ resource: x.resource, items: x.scopeLogs.reduce((k, sl) => k + sl.logRecords.length, 0) }));
+        return entries.filter((e) => e.items > 0);
+      };
+      assert.deepStrictEqual(plan[0] ? resources(plan[0].payload.bytes) : [], resources(encodeRequest(signal, want.request)), `${label}: resources`);
+      kept += want.items;
+    }
+  }
+  assert.ok(kept > 0);
 });
 
 test('a request that loses nothing comes back as the same bytes, and the router keeps its gzip', () => {

@@ -64,12 +64,14 @@ function mapToJson(map: AttrMap): { [key: string]: JsonValue } {
 }
 
 /**
- * Attributes as JSON in one pass (what mapToJson(attrMap(…)) gives: the last value of a repeated key,
- * in its first place), in an ordinary object, which JSON.stringify writes faster than a null-prototype one.
+ * Attributes as JSON in one pass (what mapToJson(attrMap(…)) gives: the first value of a repeated key),
+ * in an ordinary object, which JSON.stringify writes faster than a null-prototype one.
  */
 function attributesJson(keyValues: LogRecord['attributes']): { [key: string]: JsonValue } {
   const out: { [key: string]: JsonValue } = {};
   for (const kv of keyValues) {
+    // A repeated key: the first value wins, as in attrMap (hasOwn: an ordinary object inherits `toString` & co.).
+    if (Object.hasOwn(out, kv.key)) continue;
     const value = toJson(attrValue(kv.value));
     // Assignment would set the prototype: define it as plain data, as the null-prototype object held it.
     if (kv.key === '__proto__') Object.defineProperty(out, kv.key, { value, enumerable: true, writable: true, configurable: true });

@@ -53,12 +53,12 @@ function startsWithDigit(key: string): boolean {
 
 /**
  * A span's attributes with the keys a block consumed, so those leave `metadata`. Entries keep
- * attrMap's view exactly: one per distinct key with the last value, in Object.entries order.
+ * attrMap's view exactly: one per distinct key with the first value, in Object.entries order.
  */
 export class SpanAttrs {
   /** Distinct keys, in the order Object.entries gives for attrMap's object. */
   readonly keys: string[];
-  /** The last value of each key, as attrValue reads it. */
+  /** The first value of each key, as attrValue reads it. */
   readonly values: AttrValue[];
   /** Entries consumed by a block: bit i for entry i < 31, then a set (spans rarely have more attributes). */
   #used = 0;
@@ -76,25 +76,18 @@ export class SpanAttrs {
     for (let i = 0; i < n; i++) {
       const kv = keyValues![i]!;
       const key = kv.key;
-      const value = attrValue(kv.value);
       const slot = SLOT.get(key);
       if (slot !== undefined) {
-        if (STAMP[slot] === gen) {
-          values[ENTRY_OF[slot]!] = value; // a repeated key: the last value wins, in the first one's place
-          continue;
-        }
+        if (STAMP[slot] === gen) continue; // a repeated key: the first value wins, as in attrMap
         ENTRY_OF[slot] = size;
         STAMP[slot] = gen;
       } else {
         const at = byKey === undefined ? scan(keys, size, key) : (byKey.get(key) ?? -1);
-        if (at >= 0) {
-          values[at] = value;
-          continue;
-        }
+        if (at >= 0) continue;
         digits ||= startsWithDigit(key);
       }
       keys[size] = key;
-      values[size] = value;
+      values[size] = attrValue(kv.value);
       if (byKey !== undefined) byKey.set(key, size);
       else if (size === SCAN_LIMIT) byKey = new Map(keys.slice(0, size + 1).map((k, j) => [k, j]));
       size++;

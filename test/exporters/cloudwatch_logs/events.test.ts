@@ -128,7 +128,7 @@ describe('toEvents: JSON documents', () => {
     assert.ok(body.startsWith(doc.body.slice(0, -TRUNCATION_MARKER.length)));
     assert.equal(doc.severity_text, 'INFO', 'the rest of the document is whole');
   });
-  it('writes attributes as an object holds them: repeated keys once with the last value, array-index keys first, __proto__ as data', () => {
+  it('writes attributes as an object holds them: repeated keys once with the first value, array-index keys first, __proto__ as data', () => {
     const { events } = toEvents(
       request([
         {
@@ -140,6 +140,9 @@ describe('toEvents: JSON documents', () => {
             { key: '7', value: { intValue: 7n } },
             { key: 'b', value: { stringValue: 'second' } },
             { key: 'empty', value: {} },
+            { key: 'constructor', value: { stringValue: 'c1' } },
+            { key: '__proto__', value: { stringValue: 'p2' } },
+            { key: 'constructor', value: { stringValue: 'c2' } },
           ],
         },
       ]),
@@ -147,7 +150,7 @@ describe('toEvents: JSON documents', () => {
     );
     assert.equal(
       events[0]?.message,
-      '{"body":"x","attributes":{"7":7,"b":"second","__proto__":"p","empty":null},"resource":{"service.name":"api","host.name":"web-1"},"scope":{"name":"lib","version":"1.2.3"}}',
+      '{"body":"x","attributes":{"7":7,"b":"first","__proto__":"p","empty":null,"constructor":"c1"},"resource":{"service.name":"api","host.name":"web-1"},"scope":{"name":"lib","version":"1.2.3"}}',
     );
   });
 });
@@ -189,5 +192,13 @@ describe('toEvents: names per resource', () => {
     const { events } = toEvents(request([{ timeUnixNano: 1n, body: { stringValue: 'x' } }], { 'service.name': 'worker' }), OPTIONS);
     assert.equal(events[0]!.group, '/app/worker');
     assert.equal(events[0]!.stream, 'unknown');
+  });
+
+  it('a repeated resource key names the group by its first value, as routing reads it, and the document shows that value', () => {
+    const req = request([{ timeUnixNano: 1n, body: { stringValue: 'x' } }], { 'service.name': 'first', 'host.name': 'web-1' });
+    req.resourceLogs[0]!.resource!.attributes.push({ key: 'service.name', value: { stringValue: 'second' }, keyStrindex: 0 });
+    const { events } = toEvents(req, OPTIONS);
+    assert.equal(events[0]!.group, '/app/first');
+    assert.match(events[0]!.message, /"resource":\{"service.name":"first","host.name":"web-1"\}/);
   });
 });

@@ -225,6 +225,20 @@ describe('fields', () => {
     assert.deepEqual(custom['scope'], { name: 'test', version: '1.0.0' });
     assert.deepEqual(custom['resource'], RESOURCE);
   });
+
+  test('a repeated key (OTLP forbids it, senders do it): its first value, in the resource and on the span', () => {
+    const req = traces({ ...RESOURCE, 'deployment.environment.name': 'prod' }, [SPAN]);
+    const dup = (key: string, value: string) => ({ key, value: { stringValue: value }, keyStrindex: 0 });
+    req.resourceSpans[0]!.resource!.attributes.push(dup('service.name', 'second'), dup('deployment.environment.name', 'dev'));
+    req.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes.push(dup('http.route', '/second'), dup('enduser.id', 'someone-else'));
+    const d = dataOf(translateTraces(req, OPTIONS).items[0]!.json);
+    assert.equal(d.custom?.['service'], 'backend-flask');
+    assert.equal(d['environment'], 'prod');
+    assert.deepEqual(d.custom?.['resource'], { ...RESOURCE, 'deployment.environment.name': 'prod' });
+    assert.equal(d['context'], '/api/messages');
+    assert.deepEqual(d['person'], { id: 'andrewbrown', email: 'andrew@example.com' });
+    assert.equal((d.custom?.['attributes'] as Record<string, unknown>)['http.route'], '/api/messages');
+  });
 });
 
 describe('stack traces', () => {

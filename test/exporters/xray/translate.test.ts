@@ -146,7 +146,7 @@ describe('URLs never carry passwords', () => {
 describe('attributes as attrMap reads them', () => {
   const kv = (key: string, value: KeyValue['value']): KeyValue => ({ key, value, keyStrindex: 0 });
 
-  test('a repeated key keeps its first place and its last value; array-index keys come first, as in an object', () => {
+  test('a repeated key keeps its first place and its first value; array-index keys come first, as in an object', () => {
     const r = request({ 'service.name': 'svc' }, [{ spanId: '1000000000000001', kind: KIND.INTERNAL }]);
     r.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes = [
       kv('b', { stringValue: 'first' }),
@@ -161,8 +161,8 @@ describe('attributes as attrMap reads them', () => {
     const t = translateRequest(r, options({ indexAllAttributes: true }), new AnnotationBudget(100, 2));
     const doc = JSON.parse(t.documents[0]!.json) as SegmentDocument;
     assert.deepEqual(doc.annotations, { 2: 'two', 10: 10 });
-    assert.equal(doc.http?.request?.method, 'POST');
-    assert.match(t.documents[0]!.json, /"metadata":\{"default":\{"b":"second","a":true,/);
+    assert.equal(doc.http?.request?.method, 'GET');
+    assert.match(t.documents[0]!.json, /"metadata":\{"default":\{"b":"first","a":true,/);
     assert.deepEqual(t.adjusted, { annotation_limit: 1 });
   });
 
@@ -179,8 +179,17 @@ describe('attributes as attrMap reads them', () => {
     const doc = JSON.parse(t.documents[0]!.json) as SegmentDocument;
     assert.equal(doc.http?.request?.method, 'GET');
     assert.deepEqual(Object.keys(doc.annotations ?? {}), Array.from({ length: 40 }, (_, i) => `k${i}`));
-    assert.deepEqual([doc.annotations?.['k3'], doc.annotations?.['k20']], ['again', 'again']);
+    assert.deepEqual([doc.annotations?.['k3'], doc.annotations?.['k20']], [3, 20], 'the first value of each');
     assert.deepEqual(t.adjusted, {});
+  });
+
+  test('a repeated resource key: the first value names the segment and shows in its metadata', () => {
+    const r = request({ 'service.name': 'first', 'service.version': '1.0' }, [{ spanId: '1000000000000001', kind: KIND.SERVER }]);
+    r.resourceSpans[0]!.resource!.attributes.push(kv('service.name', { stringValue: 'second' }), kv('service.version', { stringValue: '2.0' }));
+    const doc = JSON.parse(translateRequest(r, options(), new AnnotationBudget()).documents[0]!.json) as SegmentDocument;
+    assert.equal(doc.name, 'first');
+    assert.deepEqual(doc.service, { version: '1.0' });
+    assert.equal(doc.metadata?.['default']?.['otel.resource.service.name'], 'first');
   });
 
   test('attributes read after another span was read are still their own', () => {
