@@ -9,7 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { FakeHoneycomb } from '../support/fake-honeycomb.ts';
 import { FakeRollbar } from '../support/fake-rollbar.ts';
-import { runNode, startRelay, waitFor, type TestRelay } from '../support/relay.ts';
+import { startRelay, waitFor, type TestRelay } from '../support/relay.ts';
+import { otlpToHoneycombYaml, runSdkApp } from './setup.ts';
 
 const APP = fileURLToPath(new URL('./fixtures/rollbar-app.ts', import.meta.url));
 const HONEYCOMB_KEY = 'hcaik_' + '01jcruddurrollbare2ekey'.padEnd(58, '0');
@@ -50,27 +51,10 @@ type Item = Record<string, unknown> & {
 const ITEMS_PER_RUN = 6;
 const SERVICE_ENV = { OTEL_SERVICE_NAME: 'backend-flask', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=e2e,service.version=1.4.2,host.name=backend-1' };
 
-async function runApp(endpoint: string, protocol: string): Promise<AppOutput> {
-  const { code, stdout, stderr } = await runNode(APP, { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: protocol, ...SERVICE_ENV });
-  assert.equal(code, 0, stderr);
-  const out = JSON.parse(stdout) as AppOutput;
-  assert.ok(out.results.length > 0 && out.results.every((r) => r.code === 0), `the SDK reported export failures: ${JSON.stringify(out.results)}`);
-  return out;
-}
+const runApp = (endpoint: string, protocol: string): Promise<AppOutput> => runSdkApp<AppOutput>(APP, endpoint, protocol, SERVICE_ENV);
 
 function relayYaml(rollbar: FakeRollbar, hc: FakeHoneycomb, extra = ''): string {
-  return `
-receivers:
-  otlp:
-    grpc: { endpoint: "127.0.0.1:0" }
-    http: { endpoint: "127.0.0.1:0" }
-exporters:
-  honeycomb:
-    type: honeycomb
-    api_key: \${env:HONEYCOMB_API_KEY}
-    endpoint: ${hc.url}
-    batch: { timeout: 20ms }
-  rollbar:
+  return `${otlpToHoneycombYaml(hc.url)}  rollbar:
     type: rollbar
     access_token: \${env:ROLLBAR_ACCESS_TOKEN}
     endpoint: ${rollbar.url}

@@ -13,7 +13,8 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { FakeHoneycomb } from '../support/fake-honeycomb.ts';
 import { FakeXray } from '../support/fake-xray.ts';
-import { runNode, startRelay, waitFor, type TestRelay } from '../support/relay.ts';
+import { startRelay, waitFor, type TestRelay } from '../support/relay.ts';
+import { otlpToHoneycombYaml, runSdkApp } from './setup.ts';
 
 const APP = fileURLToPath(new URL('./fixtures/xray-app.ts', import.meta.url));
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
@@ -52,27 +53,10 @@ type Doc = Record<string, unknown> & {
 
 const xrayTraceId = (hex: string) => `1-${hex.slice(0, 8)}-${hex.slice(8)}`;
 
-async function runApp(endpoint: string, protocol: string): Promise<AppOutput> {
-  const { code, stdout, stderr } = await runNode(APP, { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: protocol });
-  assert.equal(code, 0, stderr);
-  const out = JSON.parse(stdout) as AppOutput;
-  assert.ok(out.results.length > 0 && out.results.every((r) => r.code === 0), `the SDK reported export failures: ${JSON.stringify(out.results)}`);
-  return out;
-}
+const runApp = (endpoint: string, protocol: string): Promise<AppOutput> => runSdkApp<AppOutput>(APP, endpoint, protocol);
 
 function relayYaml(xray: FakeXray, hc: FakeHoneycomb, extra = ''): string {
-  return `
-receivers:
-  otlp:
-    grpc: { endpoint: "127.0.0.1:0" }
-    http: { endpoint: "127.0.0.1:0" }
-exporters:
-  honeycomb:
-    type: honeycomb
-    api_key: \${env:HONEYCOMB_API_KEY}
-    endpoint: ${hc.url}
-    batch: { timeout: 20ms }
-  xray:
+  return `${otlpToHoneycombYaml(hc.url)}  xray:
     type: xray
     region: \${env:AWS_REGION:-us-east-1}
     endpoint: ${xray.url}
