@@ -5,7 +5,8 @@ import { decodeRequest, encodeRequest } from '../../src/otlp/codec.ts';
 import { FakeCloudWatchLogs } from '../support/fake-cloudwatch-logs.ts';
 import { FakeHoneycomb } from '../support/fake-honeycomb.ts';
 import { logsRequest, post } from '../support/otlp.ts';
-import { runNode, startRelay, waitFor, type TestRelay } from '../support/relay.ts';
+import { startRelay, waitFor, type TestRelay } from '../support/relay.ts';
+import { otlpToHoneycombYaml, runSdkApp } from './setup.ts';
 
 const APP = fileURLToPath(new URL('./fixtures/sdk-app.ts', import.meta.url));
 const HONEYCOMB_KEY = 'hcaik_' + '01jcruddurcwlogse2ekey'.padEnd(58, '0');
@@ -55,18 +56,7 @@ function useFakeAwsEnvironment(endpoint: string): void {
 }
 
 /** The config contract's shape: a templated group per service, a stream per host, logs fanned out. */
-const CONFIG = (honeycombUrl: string, extra = '') => `
-receivers:
-  otlp:
-    grpc: { endpoint: "127.0.0.1:0" }
-    http: { endpoint: "127.0.0.1:0" }
-exporters:
-  honeycomb:
-    type: honeycomb
-    api_key: \${env:HONEYCOMB_API_KEY}
-    endpoint: ${honeycombUrl}
-    batch: { timeout: 20ms }
-  cloudwatch:
+const CONFIG = (honeycombUrl: string, extra = '') => `${otlpToHoneycombYaml(honeycombUrl)}  cloudwatch:
     type: cloudwatch_logs
     region: \${env:AWS_REGION:-us-east-1}
     log_group: /cruddur/{service.name}
@@ -104,17 +94,9 @@ describe('the stock OpenTelemetry JS SDK, through the relay, to a local CloudWat
   ] as const) {
     test(`${protocol}: every log record lands once, as queryable JSON with trace ids, in /cruddur/<service> / ${host ?? 'unknown'}`, async () => {
       const service = `cruddur-${protocol.replace('/', '-')}`;
-      const env: Record<string, string> = {
-        OTEL_EXPORTER_OTLP_ENDPOINT: protocol === 'grpc' ? relay.grpcUrl : relay.httpUrl,
-        OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
-        OTEL_SERVICE_NAME: service,
-        APP_SPANS: '3',
-      };
+      const env: Record<string, string> = { OTEL_SERVICE_NAME: service, APP_SPANS: '3' };
       if (host !== undefined) env['OTEL_RESOURCE_ATTRIBUTES'] = `host.name=${host}`;
-      const { code, stdout, stderr } = await runNode(APP, env);
-      assert.equal(code, 0, stderr);
-      const sent = JSON.parse(stdout) as AppOutput;
-      assert.ok(sent.results.every((r) => r.code === 0), `the SDK reported export failures: ${JSON.stringify(sent.results)}`);
+      const sent = await runSdkApp<AppOutput>(APP, protocol === 'grpc' ? relay.grpcUrl : relay.httpUrl, protocol, env);
       assert.equal(sent.logs.length, 2);
 
       const group = `/cruddur/${service}`;
