@@ -6,6 +6,7 @@ import { createClient } from './exporters/registry.ts';
 import { createLogger, registerSecrets, scrub, type Logger } from './log.ts';
 import { SIGNALS } from './otlp/signal.ts';
 import { ExporterRunner } from './pipeline/exporter-runner.ts';
+import { effectiveLimiter, MemoryLimiter, type MemoryLimiterDeps } from './pipeline/memory-limiter.ts';
 import { ExportHandler } from './receivers/otlp/handler.ts';
 import { OtlpGrpcReceiver } from './receivers/otlp/grpc.ts';
 import { OtlpHttpReceiver } from './receivers/otlp/http.ts';
@@ -14,6 +15,7 @@ import { describePlan, planReload, type ReloadPlan } from './reload/plan.ts';
 import { Router } from './router/router.ts';
 import { describeMatch, destinationOf, routeWarnings, summaryLine } from './startup/summary.ts';
 import { Stats } from './telemetry/stats.ts';
+import { formatSize } from './config/units.ts';
 import { VERSION } from './version.ts';
 
 export interface RelayOptions {
@@ -23,6 +25,10 @@ export interface RelayOptions {
   stdout?: NodeJS.WritableStream;
   /** How many requests per second the status page's sample decodes. */
   sampling?: SamplingSettings;
+  /** Tests: what the memory limiter reads and how it collects, instead of the process's own. */
+  memory?: Pick<MemoryLimiterDeps, 'read' | 'gc' | 'now'>;
+  /** Tests: the container's memory limit (process.constrainedMemory() by default). */
+  constrainedMemory?: number;
 }
 
 export interface ReloadResult {
@@ -41,6 +47,8 @@ export class Relay implements AdminSource {
   readonly log: Logger;
   readonly stats: Stats;
   readonly recent: RecentData;
+  /** Refuses new data past service.memory_limiter's soft limit; without a limit it only measures. */
+  readonly memory: MemoryLimiter;
   readonly runners = new Map<string, ExporterRunner>();
   httpReceiver: OtlpHttpReceiver | undefined;
   grpcReceiver: OtlpGrpcReceiver | undefined;
@@ -65,6 +73,8 @@ export class Relay implements AdminSource {
     this.stats = opts.stats ?? new Stats();
     for (const [name, ex] of Object.entries(config.exporters)) this.runners.set(name, this.#makeRunner(name, ex));
     this.#handler = new ExportHandler(this.#makeRouter(config, this.runners), this.log, this.stats);
+    this.memory = new MemoryLimiter(this.#limiterConfig(config), { log: this.log, stats: this.stats, ...opts.memory });
+    this.#handler.memory = this.memory;
     this.recent = new RecentData(opts.sampling ?? DEFAULT_SAMPLING);
     this.#handler.tap = this.recent;
     this.httpReceiver = this.#makeHttpReceiver(config);
@@ -77,6 +87,10 @@ export class Relay implements AdminSource {
   #makeRunner(name: string, ex: ExporterConfig): ExporterRunner {
     const client = createClient(name, ex, { log: this.log, stdout: this.#opts.stdout, stats: this.stats });
     return new ExporterRunner({ name, type: ex.type, queue: ex.queue, batch: ex.batch, retry: ex.retry, timeoutMs: ex.timeoutMs }, client, this.log, this.stats);
+  }
+
+  #limiterConfig(config: ResolvedConfig) {
+    return effectiveLimiter(config.service.memoryLimiter, config.service.memoryLimiterEnabled, ...(this.#opts.constrainedMemory === undefined ? [] : [this.#opts.constrainedMemory]));
   }
 
   #makeRouter(config: ResolvedConfig, runners: ReadonlyMap<string, ExporterRunner>): Router<ExporterRunner> {
@@ -112,7 +126,7 @@ export class Relay implements AdminSource {
 
   #makeXray(config: ResolvedConfig): XrayDaemon | undefined {
     const x = config.receivers.xray;
-    return x ? new XrayDaemon(x, config.exporters, { log: this.log, stats: this.stats, handler: this.#handler, userAgent: `otlp-relay/${VERSION}` }) : undefined;
+    return x ? new XrayDaemon(x, config.exporters, { log: this.log, stats: this.stats, handler: this.#handler, memory: this.memory, userAgent: `otlp-relay/${VERSION}` }) : undefined;
   }
 
   async start(): Promise<void> {
@@ -122,6 +136,7 @@ export class Relay implements AdminSource {
     try {
       // Disk queues recover their directory before any receiver takes data (a queue that cannot open fails the start).
       await Promise.all([...this.runners.values(), ...(this.xray?.runners.values() ?? [])].map((r) => r.ready()));
+      this.#startMemoryLimiter();
       await this.httpReceiver?.start();
       await this.grpcReceiver?.start();
       await this.xray?.start();
@@ -132,6 +147,12 @@ export class Relay implements AdminSource {
     await this.#startAdmin();
     this.#started = true;
     this.log.info({ version: VERSION, config: this.config.source }, `otlp-relay ${VERSION} started: ${this.summary()}`);
+  }
+
+  #startMemoryLimiter(): void {
+    this.memory.start();
+    const m = this.memory.config;
+    if (m) this.log.info({ limit: m.limit, spike: m.spike }, `memory limiter: new data is refused (503 / UNAVAILABLE, retry later) while the relay holds over ${formatSize(m.limit - m.spike)} after a forced GC (${m.fromContainer ? `80 % of the container's memory limit ${formatSize(this.#opts.constrainedMemory ?? process.constrainedMemory())}` : `service.memory_limiter.limit ${formatSize(m.limit)}`} − spike ${formatSize(m.spike)})`);
   }
 
   /** The admin port is an aid, not the relay's job: if it cannot listen, say so and keep relaying. */
@@ -215,6 +236,7 @@ export class Relay implements AdminSource {
     const reasons: string[] = [];
     if (!this.#started || this.#stopping) reasons.push(this.#stopping ? 'shutting down' : 'starting');
     for (const r of this.#receiverStatus()) if (!r.listening) reasons.push(`receiver ${r.name} is not listening on ${r.endpoint}`);
+    if (this.memory.refusing) reasons.push(`the relay is over its memory limit (service.memory_limiter), so it refuses new data (503 / UNAVAILABLE) until memory falls`);
     for (const runner of this.runners.values()) {
       if (runner.status().state === 'refusing') reasons.push(`exporter ${runner.name}: its queue is full, so the relay refuses new data (429 / UNAVAILABLE) until it drains`);
     }
@@ -280,6 +302,7 @@ export class Relay implements AdminSource {
     this.#handler.setRouter(this.#makeRouter(next, this.runners));
     this.config = next;
     this.log.level = next.service.logLevel;
+    if (plan.memory) this.memory.configure(this.#limiterConfig(next));
     this.#warnings = [...next.warnings, ...routeWarnings(next)];
     for (const runner of fresh.values()) runner.start();
     // 4. Move what replaced runners hold into their replacements; removed ones drain in the background.
@@ -363,6 +386,7 @@ export class Relay implements AdminSource {
     this.#stopping ??= (async () => {
       await this.#reloads;
       await Promise.all([this.httpReceiver?.shutdown(), this.grpcReceiver?.shutdown(), this.xray?.stopReceiving()]);
+      this.memory.shutdown();
       const deadline = this.config.service.shutdownTimeout;
       await Promise.all([...[...this.runners.values()].map((r) => r.shutdown(deadline)), this.xray?.shutdown(deadline)]);
       await Promise.all(this.#retiring);

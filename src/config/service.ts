@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Problem } from './errors.ts';
 import { defaulted, hostPort, splitHostPort, strictObject } from './schema.ts';
-import type { AdminConfig, LogLevel, ReceiversConfig, ServiceConfig } from './types.ts';
-import { duration } from './units.ts';
+import type { AdminConfig, LogLevel, MemoryLimiterConfig, ReceiversConfig, ServiceConfig } from './types.ts';
+import { bytes, duration, formatBytes } from './units.ts';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const satisfies readonly LogLevel[];
 
@@ -17,13 +17,48 @@ const adminSchema = defaulted(
   }).transform((parsed): AdminConfig => ({ enabled: parsed.enabled, endpoint: parsed.endpoint })),
 );
 
+const MiB = 2 ** 20;
+
+/**
+ * `service.memory_limiter` (optional as a whole): `limit` turns it on; without one the relay takes
+ * 80 % of its container's memory limit, if any; `enabled: false` turns it off.
+ */
+const memoryLimiterSchema = defaulted(
+  strictObject({
+    enabled: z.boolean().default(true),
+    // Below this the relay's own working memory (~10–20 MiB) would keep it refusing.
+    limit: bytes({ min: 32 * MiB }).optional(),
+    spike: bytes().optional(),
+    check_interval: duration({ min: 10, max: 10_000 }).default(250),
+  })
+    .superRefine((parsed, ctx) => {
+      if (parsed.limit === undefined) {
+        if (parsed.spike !== undefined) ctx.addIssue({ code: 'custom', path: ['spike'], message: 'needs limit: the spike is a part of it' });
+      } else if (parsed.spike !== undefined && parsed.spike >= parsed.limit) ctx.addIssue({ code: 'custom', path: ['spike'], message: `(${formatBytes(parsed.spike)}) must be less than limit (${formatBytes(parsed.limit)}): refusing starts at limit − spike` });
+    })
+    .transform((parsed): { enabled: boolean; config?: MemoryLimiterConfig } => {
+      if (parsed.limit === undefined) return { enabled: parsed.enabled };
+      const spike = parsed.spike ?? Math.floor(parsed.limit * 0.2); // the collector's default: a fifth of the limit
+      return { enabled: parsed.enabled, config: { limit: parsed.limit, spike, checkInterval: parsed.check_interval } };
+    }),
+);
+
 /** `service` (optional as a whole). */
 export const serviceSchema = defaulted(
   strictObject({
     log_level: z.enum(LOG_LEVELS).default('info'),
     shutdown_timeout: duration().default(10_000),
     admin: adminSchema,
-  }).transform((parsed): ServiceConfig => ({ logLevel: parsed.log_level, shutdownTimeout: parsed.shutdown_timeout, admin: parsed.admin })),
+    memory_limiter: memoryLimiterSchema,
+  }).transform(
+    (parsed): ServiceConfig => ({
+      logLevel: parsed.log_level,
+      shutdownTimeout: parsed.shutdown_timeout,
+      admin: parsed.admin,
+      memoryLimiterEnabled: parsed.memory_limiter.enabled,
+      ...(parsed.memory_limiter.config ? { memoryLimiter: parsed.memory_limiter.config } : {}),
+    }),
+  ),
 );
 
 /** The admin port must not be a receiver's port (the second listener would fail to start). */

@@ -17,6 +17,16 @@ export interface ServiceConfig {
   logLevel: LogLevel; // default info
   shutdownTimeout: number; // ms: drain deadline on SIGTERM; default 10s
   admin: AdminConfig;
+  memoryLimiter?: MemoryLimiterConfig; // absent: 80 % of the container's memory limit if it has one, else off
+  memoryLimiterEnabled: boolean; // default true; false turns even the container default off
+}
+
+/** `service.memory_limiter`: the collector's memory_limiter, on V8's heap in use plus Buffers. */
+export interface MemoryLimiterConfig {
+  limit: number; // bytes held past which data is refused (after a forced GC)
+  spike: number; // bytes; refusing starts at limit − spike; default 20 % of limit
+  checkInterval: number; // ms; default 250ms
+  fromContainer?: true; // derived from the cgroup memory limit, not configured
 }
 
 /** `service.admin`: /metrics, /healthz, /readyz and the status page on one port. */

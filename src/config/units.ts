@@ -115,6 +115,14 @@ export function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
+/** 123456789 → "117.7MiB" (exact sizes as formatBytes): for messages about measured sizes. */
+export function formatSize(n: number): string {
+  for (const [unit, factor] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) {
+    if (n >= factor) return n % factor === 0 ? `${n / factor}${unit}` : `${(n / factor).toFixed(1)}${unit}`;
+  }
+  return `${n}B`;
+}
+
 /** 20971520 → "20MiB": for messages. */
 export function formatBytes(n: number): string {
   for (const [unit, factor] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) {

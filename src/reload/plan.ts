@@ -13,13 +13,15 @@ export interface ReloadPlan {
   removed: string[];
   receivers: { http: boolean; grpc: boolean };
   admin: boolean;
+  /** service.memory_limiter changed: the new limits apply from the next check. */
+  memory: boolean;
   routes: boolean;
 }
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 export function planReload(from: ResolvedConfig, to: ResolvedConfig): ReloadPlan {
-  const plan: ReloadPlan = { kept: [], replaced: [], added: [], removed: [], receivers: { http: false, grpc: false }, admin: false, routes: false };
+  const plan: ReloadPlan = { kept: [], replaced: [], added: [], removed: [], receivers: { http: false, grpc: false }, admin: false, memory: false, routes: false };
   for (const [name, ex] of Object.entries(to.exporters)) {
     const old = from.exporters[name];
     if (!old) plan.added.push(name);
@@ -30,6 +32,7 @@ export function planReload(from: ResolvedConfig, to: ResolvedConfig): ReloadPlan
   plan.receivers.http = !same(from.receivers.otlp?.http, to.receivers.otlp?.http);
   plan.receivers.grpc = !same(from.receivers.otlp?.grpc, to.receivers.otlp?.grpc);
   plan.admin = !same(from.service.admin, to.service.admin);
+  plan.memory = !same([from.service.memoryLimiter, from.service.memoryLimiterEnabled], [to.service.memoryLimiter, to.service.memoryLimiterEnabled]);
   plan.routes = !same(from.routes, to.routes);
   return plan;
 }
@@ -45,5 +48,6 @@ export function describePlan(plan: ReloadPlan): string {
   const rx = [plan.receivers.grpc ? 'otlp/grpc' : '', plan.receivers.http ? 'otlp/http' : ''].filter(Boolean);
   if (rx.length) parts.push(`restarted ${rx.join(', ')}`);
   if (plan.admin) parts.push('admin endpoint changed');
+  if (plan.memory) parts.push('memory limiter changed');
   return parts.length > 0 ? parts.join('; ') : 'nothing changed';
 }

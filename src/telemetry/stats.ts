@@ -22,7 +22,7 @@ function keyOf(name: string, labels: Labels): string {
 /** HELP text of the counters and gauges the README documents; others get a generic one. */
 const HELP: Readonly<Record<string, string>> = {
   otlp_relay_receiver_accepted_items_total: 'Items accepted and queued, per receiver and signal',
-  otlp_relay_receiver_refused_items_total: 'Items refused (reason: invalid, queue_full, disk_error)',
+  otlp_relay_receiver_refused_items_total: 'Items refused (reason: invalid, queue_full, disk_error, memory_limit)',
   otlp_relay_receiver_refused_requests_total: 'Requests refused (reason: invalid, too_large, not_found, ...)',
   otlp_relay_router_unrouted_items_total: 'Accepted items no route took',
   otlp_relay_exporter_enqueued_items_total: 'Items queued for an exporter',
@@ -42,6 +42,10 @@ const HELP: Readonly<Record<string, string>> = {
   otlp_relay_disk_queue_appends_total: 'Records written to the disk queue',
   otlp_relay_disk_queue_fsyncs_total: 'fsyncs of disk queue segments (appends per fsync is the group-commit batching)',
   otlp_relay_disk_queue_write_errors_total: 'Failed disk queue writes (code: ENOSPC, EIO, ...)',
+  otlp_relay_memory_used_bytes: "The memory limiter's estimate of the relay's memory at its last check (the runtime's floor, V8's heap in use, Buffers)",
+  otlp_relay_memory_limit_bytes: 'service.memory_limiter.limit in bytes (0: no limiter)',
+  otlp_relay_memory_refusing: '1 while the memory limiter refuses new data, else 0',
+  otlp_relay_memory_forced_gcs_total: 'Full GCs the memory limiter forced past its soft limit',
   otlp_relay_xray_sampling_requests_total: 'X-Ray SDK sampling calls by answer (proxied, local, refused, failed)',
 };
 

@@ -52,7 +52,7 @@ describe('config/local.yaml', () => {
   it('resolves, with no environment at all, to the expected object', () => {
     const expected: ResolvedConfig = {
       source: LOCAL,
-      service: { logLevel: 'info', shutdownTimeout: 10_000, admin: { enabled: true, endpoint: '0.0.0.0:13133' } },
+      service: { logLevel: 'info', shutdownTimeout: 10_000, admin: { enabled: true, endpoint: '0.0.0.0:13133' }, memoryLimiterEnabled: true },
       receivers: OTLP_RECEIVERS,
       exporters: { console: { name: 'console', type: 'debug', ...PIPELINE_DEFAULTS, verbosity: 'basic' } },
       routes: [{ signals: ['traces', 'logs', 'metrics'], to: ['console'] }],
@@ -118,7 +118,7 @@ describe('config/cruddur.yaml', () => {
   it('resolves, with HONEYCOMB_API_KEY and ROLLBAR_ACCESS_TOKEN set, to the expected object', () => {
     const expected: ResolvedConfig = {
       source: CRUDDUR,
-      service: { logLevel: 'info', shutdownTimeout: 10_000, admin: { enabled: true, endpoint: '0.0.0.0:13133' } },
+      service: { logLevel: 'info', shutdownTimeout: 10_000, admin: { enabled: true, endpoint: '0.0.0.0:13133' }, memoryLimiterEnabled: true },
       receivers: { ...OTLP_RECEIVERS, xray: XRAY_RECEIVER },
       exporters: {
         honeycomb: {

@@ -27,7 +27,7 @@ routes:
   - { signals: [traces], to: [hc, console, file] }
 `;
   const plan = planReload(parseConfig(BASE), parseConfig(next));
-  assert.deepEqual(plan, { kept: ['console'], replaced: ['hc'], added: ['file'], removed: ['old'], receivers: { http: true, grpc: false }, admin: false, routes: true });
+  assert.deepEqual(plan, { kept: ['console'], replaced: ['hc'], added: ['file'], removed: ['old'], receivers: { http: true, grpc: false }, admin: false, memory: false, routes: true });
   assert.equal(
     describePlan(plan),
     'replaced hc (queued data moved to the new settings); added file; removed old (draining what they hold); kept console running; routes changed; restarted otlp/http',

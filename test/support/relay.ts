@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { parseConfig } from '../../src/config/load.ts';
-import { Relay } from '../../src/relay.ts';
+import { Relay, type RelayOptions } from '../../src/relay.ts';
 import { Stats } from '../../src/telemetry/stats.ts';
 import { captureLogger } from './log.ts';
 
@@ -20,6 +20,8 @@ export interface StartRelayOptions {
   stdout?: NodeJS.WritableStream;
   /** Keep `service.admin` as the YAML says; by default it is turned off, so tests never bind the shared default port. */
   admin?: boolean;
+  /** What the memory limiter reads and how it collects (see RelayOptions.memory). */
+  memory?: RelayOptions['memory'];
 }
 
 /** Starts a relay in-process on ephemeral loopback ports from a YAML config text. */
@@ -28,7 +30,7 @@ export async function startRelay(yaml: string, env: NodeJS.ProcessEnv = {}, opts
   const config = opts.admin ? parsed : { ...parsed, service: { ...parsed.service, admin: { ...parsed.service.admin, enabled: false } } };
   const logs = captureLogger('debug');
   const stats = new Stats();
-  const relay = new Relay(config, { log: logs.log, stats, stdout: opts.stdout });
+  const relay = new Relay(config, { log: logs.log, stats, stdout: opts.stdout, ...(opts.memory ? { memory: opts.memory } : {}) });
   await relay.start();
   const httpPort = relay.httpReceiver?.address?.port ?? 0;
   const grpcPort = relay.grpcReceiver?.port ?? 0;

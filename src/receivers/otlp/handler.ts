@@ -14,7 +14,7 @@ export type Format = 'protobuf' | 'json';
 export type ExportResult =
   | { kind: 'ok'; partial?: { rejected: number; message: string } }
   | { kind: 'invalid'; message: string }
-  /** `status` 503: a disk queue cannot write (ENOSPC, EIO); absent: a queue is full (429). */
+  /** `status` 503: a disk queue cannot write (ENOSPC, EIO), or the relay is over its memory limit; absent: a queue is full (429). */
   | { kind: 'unavailable'; message: string; retryAfterMs: number; status?: 503 };
 
 /** How long a refused client is asked to wait: long enough for a batch to leave, short enough to keep latency low. */
@@ -35,6 +35,8 @@ export class ExportHandler {
   readonly #once: OnceLogger;
   /** Sees every accepted request (the status page's sample of recent data); must stay cheap. */
   tap: { offer(signal: Signal, bytes: Uint8Array, items: number): void } | undefined;
+  /** The memory limiter: while it refuses, every request is refused before its body is read or decoded. */
+  memory: { readonly refusing: boolean } | undefined;
 
   constructor(router: Router<ExporterRunner>, log: Logger, stats: Stats) {
     this.#router = router;
@@ -74,6 +76,7 @@ export class ExportHandler {
    * garbage (measured in docs/PERFORMANCE.md, S4). Undefined: read the body and accept() it.
    */
   refuseEarly(signal: Signal, receiver: string, bodyBytes: number): ExportResult | undefined {
+    if (this.memory?.refusing) return this.#refuseMemory({ receiver, signal });
     for (const dest of this.#router.unconditional(signal)) {
       if (dest.hasRoom(bodyBytes)) continue;
       return this.#refuse(dest, { receiver, signal }, 0);
@@ -87,6 +90,7 @@ export class ExportHandler {
    */
   #route(signal: Signal, body: Uint8Array, format: Format, receiver: string, skip: ReadonlySet<string> | undefined, gzip: Uint8Array | undefined): ExportResult | Routed {
     const labels = { receiver, signal };
+    if (this.memory?.refusing) return this.#refuseMemory(labels);
     let bytes: Uint8Array;
     let scan;
     try {
@@ -141,6 +145,12 @@ export class ExportHandler {
     if (items > 0) this.#stats.inc('otlp_relay_receiver_refused_items_total', { ...labels, reason: 'queue_full' }, items);
     this.#once.warn(`full:${dest.name}`, { exporter: dest.name }, `the queue of exporter ${dest.name} is full: refusing new data with a retry delay until it drains (said once)`);
     return { kind: 'unavailable', message: `the relay's queue for exporter "${dest.name}" is full; retry later`, retryAfterMs: FULL_RETRY_AFTER_MS };
+  }
+
+  /** Refused before the body is decoded, so its items are not counted: under memory pressure the relay does the least work it can. */
+  #refuseMemory(labels: { receiver: string; signal: Signal }): ExportResult {
+    this.#stats.inc('otlp_relay_receiver_refused_requests_total', { ...labels, reason: 'memory_limit' });
+    return { kind: 'unavailable', message: "the relay is over its memory limit (service.memory_limiter); retry later", retryAfterMs: FULL_RETRY_AFTER_MS, status: 503 };
   }
 
   #commit(r: Routed): ExportResult {

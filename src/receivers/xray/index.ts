@@ -21,6 +21,8 @@ export interface XrayDaemonDeps {
   stats: Stats;
   /** Routes the spans made from segments (route_as_spans). */
   handler: ExportHandler;
+  /** The relay's memory limiter (see XrayReceiverSettings.memory). */
+  memory?: { readonly refusing: boolean };
   userAgent: string;
   /** Where AWS settings come from; default process.env. */
   env?: NodeJS.ProcessEnv;
@@ -76,6 +78,7 @@ export class XrayDaemon {
         endpoint: cfg.endpoint,
         forward: [...this.runners.values()],
         ...(cfg.routeAsSpans ? { spans: { handler: deps.handler, skip: new Set(cfg.forwardTo) } } : {}),
+        ...(deps.memory ? { memory: deps.memory } : {}),
         sampling,
       },
       deps.log,

@@ -36,6 +36,8 @@ export interface XrayReceiverSettings {
   sampling: SamplingService;
   /** Default MAX_DATAGRAM_BYTES. */
   maxDatagramBytes?: number;
+  /** The memory limiter: while it refuses, datagrams are dropped unread (UDP cannot ask the SDK to wait). */
+  memory?: { readonly refusing: boolean };
 }
 
 /** Receiver label of the counters for datagrams and documents; spans made from them count under `xray/spans`. */
@@ -152,6 +154,7 @@ export class XrayReceiver {
 
   #datagram(msg: Buffer, from: dgram.RemoteInfo): void {
     try {
+      if (this.#s.memory?.refusing) return this.#dropForMemory();
       const forward = this.#s.forward;
       const frameBytes = msg.byteLength + 4;
       const room = forward.every((q) => q.hasRoom(frameBytes));
@@ -178,6 +181,15 @@ export class XrayReceiver {
       // Never let one datagram take the socket down.
       this.#once.warn(`datagram:error:${(err as Error).message}`, { err }, `an X-Ray datagram could not be handled: ${(err as Error).message} (said once)`);
     }
+  }
+
+  #dropForMemory(): void {
+    this.#stats.inc('otlp_relay_receiver_refused_items_total', { ...this.#labels, reason: 'memory_limit' });
+    this.#once.warn(
+      'memory_limit',
+      {},
+      'the relay is over its memory limit (service.memory_limiter): UDP cannot ask the SDK to wait, so X-Ray segments are dropped until memory falls (counted in otlp_relay_receiver_refused_items_total{receiver="xray",reason="memory_limit"}; said once)',
+    );
   }
 
   #toSpans(doc: Record<string, unknown>, spans: NonNullable<XrayReceiverSettings['spans']>): void {

@@ -120,6 +120,25 @@ describe('XrayReceiver', () => {
     assert.equal(warnings().filter((m) => /the queue of exporter b:segments is full: UDP cannot ask the SDK to wait/.test(m)).length, 1);
   });
 
+  test('over the memory limit: datagrams are dropped unread, counted and said once; accepted again once under', async () => {
+    const q = new StubQueue('m:segments');
+    const memory = { refusing: true };
+    const r = new XrayReceiver({ endpoint: '127.0.0.1:0', forward: [q], sampling, memory }, logs.log, stats);
+    await r.start();
+    try {
+      const p = r.address!.port;
+      await sendAll(p, [HEADER + segment(), HEADER + segment()]);
+      await waitFor(() => stats.get('otlp_relay_receiver_refused_items_total', { ...labels, reason: 'memory_limit' }) === 2, 5000, 'the drops counted');
+      assert.equal(q.got.length, 0);
+      assert.equal(warnings().filter((m) => /over its memory limit \(service\.memory_limiter\): UDP cannot ask the SDK to wait/.test(m)).length, 1);
+      memory.refusing = false;
+      await sendAll(p, [HEADER + segment()]);
+      await waitFor(() => q.got.length === 1, 5000, 'accepted once under the limit');
+    } finally {
+      await r.shutdown();
+    }
+  });
+
   test('TCP: other paths and methods are 404 naming what is served; bodies over the bound are 413', async () => {
     const other = await fetch(`http://127.0.0.1:${port}/TraceSegments`, { method: 'POST', body: '{}' });
     assert.equal(other.status, 404);
