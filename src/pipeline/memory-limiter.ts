@@ -195,10 +195,17 @@ let cachedGc: (() => void) | undefined;
 export function exposedGc(): () => void {
   if (cachedGc) return cachedGc;
   v8.setFlagsFromString('--expose-gc');
+  let gc: () => void;
   try {
-    cachedGc = vm.runInNewContext('gc') as () => void;
+    gc = vm.runInNewContext('gc') as () => void;
   } finally {
     v8.setFlagsFromString('--no-expose-gc');
   }
+  // Twice: the first GC finds dead Buffers, and only the second frees their memory (measured: one GC
+  // left 130 MB of dead Buffers counted in `external` 100 ms later, two GCs freed them).
+  cachedGc = () => {
+    gc();
+    gc();
+  };
   return cachedGc;
 }

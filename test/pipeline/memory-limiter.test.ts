@@ -181,4 +181,17 @@ describe('the process readings', () => {
     assert.equal(ref.deref(), undefined, 'the unreachable object is gone');
     assert.equal(exposedGc(), gc, 'taken once');
   });
+
+  test('exposedGc frees the memory of dead Buffers at once, so the check that follows sees it', () => {
+    const gc = exposedGc();
+    const memory = new ProcessMemory();
+    gc(); // the earlier tests' garbage out of the way
+    const before = memory.read();
+    let kept: Buffer[] | undefined = Array.from({ length: 500 }, () => Buffer.alloc(64 * 1024, 1)); // 32 MiB in 64 KiB Buffers, as requests arrive
+    assert.ok(memory.read() - before >= 24 * MiB, 'counted (less than 32 MiB when malloc reuses pages freed earlier)');
+    assert.equal(kept.length, 500);
+    kept = undefined;
+    gc();
+    assert.ok(memory.read() - before < 8 * MiB, `freed after one forced collection (${((memory.read() - before) / MiB).toFixed(1)} MiB still counted)`);
+  });
 });
