@@ -56,6 +56,8 @@ export interface BenchOptions {
   keep: boolean;
   /** Overrides every scenario's measured window, in seconds (experiments). */
   windowS: number | undefined;
+  /** Overrides S4's service.memory_limiter.limit, in MiB (experiments). */
+  memoryLimitMiB: number | undefined;
 }
 
 function options(argv: string[]): BenchOptions {
@@ -72,11 +74,12 @@ function options(argv: string[]): BenchOptions {
       'relay-flags': { type: 'string' },
       keep: { type: 'boolean', default: false },
       window: { type: 'string' },
+      'memory-limit': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    process.stdout.write('npm run bench -- [--quick | --smoke] [--only S1,S2,S3,S4 | S1-http,…] [--relay dist|src] [--relay-flags="--flag …"] [--keep] [--window SECONDS] [--cpu-prof DIR] [--heap-snapshot DIR] [--json FILE]\n');
+    process.stdout.write('npm run bench -- [--quick | --smoke] [--only S1,S2,S3,S4 | S1-http,…] [--relay dist|src] [--relay-flags="--flag …"] [--keep] [--window SECONDS] [--memory-limit MIB] [--cpu-prof DIR] [--heap-snapshot DIR] [--json FILE]\n');
     process.exit(0);
   }
   if (values.relay !== 'dist' && values.relay !== 'src') throw new Error('--relay is dist or src');
@@ -91,6 +94,7 @@ function options(argv: string[]): BenchOptions {
     relayFlags: values['relay-flags'] ? values['relay-flags'].split(/\s+/).filter(Boolean) : [],
     keep: values.keep,
     windowS: values.window ? Number(values.window) : undefined,
+    memoryLimitMiB: values['memory-limit'] ? Number(values['memory-limit']) : undefined,
   };
 }
 
@@ -373,7 +377,7 @@ interface Scenario {
   target: string;
 }
 
-function scenarios(quick: boolean): Scenario[] {
+function scenarios(quick: boolean, memoryLimit = S4_MEMORY_LIMIT): Scenario[] {
   const t = (q: number, full: number) => (quick ? q : full);
   const closed = (concurrency: number): LoadSpec['mode'] => ({ kind: 'closed', concurrency });
   const steady: LoadSpec['mode'] = { kind: 'open', requestsPerSecond: 10_000 / ITEMS_PER_REQUEST, maxInFlight: 32 };
@@ -399,9 +403,9 @@ function scenarios(quick: boolean): Scenario[] {
         sinkCounts: true,
         outage: { afterS: t(2, 10), downS: t(5, 60), recoverS: t(3, 20), drainS: t(40, 120) },
         queueBytes: queue === 'memory' ? t(32, 64) * MiB : GiB,
-        memoryLimit: S4_MEMORY_LIMIT,
+        memoryLimit,
         queue,
-        target: `RSS ≤ service.memory_limiter.limit (${S4_MEMORY_LIMIT / MiB} MiB) + 50 MB; everything accepted is delivered`,
+        target: `RSS ≤ service.memory_limiter.limit (${memoryLimit / MiB} MiB) + 50 MB; everything accepted is delivered`,
       }),
     ),
   ];
@@ -772,7 +776,7 @@ async function main(): Promise<void> {
     await stopChild(decodeChild);
     process.stdout.write(`reference (b) protobufjs decode: ${fmt(decode.tracesPerCpuSecond)} spans and ${fmt(decode.logsPerCpuSecond)} log records per CPU-second\n\n`);
     const rows: Row[] = [];
-    for (const s of scenarios(opts.quick)) {
+    for (const s of scenarios(opts.quick, opts.memoryLimitMiB === undefined ? undefined : opts.memoryLimitMiB * MiB)) {
       if (opts.smoke) {
         s.warmupS = 0.5;
         s.windowS = 1;
