@@ -2,26 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { FakeHoneycomb } from '../support/fake-honeycomb.ts';
-import { post, traceRequest } from '../support/otlp.ts';
+import { grpcExport, post, traceRequest } from '../support/otlp.ts';
 import { startRelay, waitFor } from '../support/relay.ts';
 
 const KEY = 'abcdefghijklmnopqrstuv';
 const hex = (b: unknown) => Buffer.from(b as Uint8Array).toString('hex');
-
-function grpcExport(port: number, bytes: Uint8Array): Promise<grpc.ServiceError | null> {
-  const identity = (b: Buffer) => b;
-  const Client = grpc.makeGenericClientConstructor(
-    { Export: { path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export', requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity } },
-    'TraceService',
-  );
-  const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-  return new Promise((resolve) => {
-    client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', identity, identity, Buffer.from(bytes), (err: grpc.ServiceError | null) => {
-      client.close();
-      resolve(err);
-    });
-  });
-}
 
 test('a hanging destination fills the queue, the relay refuses with a retry delay, and every accepted span arrives after recovery', async () => {
   const hc = await new FakeHoneycomb([KEY]).start();

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
 import { encodeRequest } from '../../src/otlp/codec.ts';
 
 export interface SpanSpec {
@@ -58,4 +59,18 @@ export function logsRequest(service: string, severities: number[]): Uint8Array {
 export async function post(url: string, path: string, body: Uint8Array, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: Buffer }> {
   const res = await fetch(url + path, { method: 'POST', body, headers: { 'content-type': 'application/x-protobuf', ...headers } });
   return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+}
+
+/** One OTLP/gRPC trace export of raw protobuf bytes; resolves with the call's error, or null when it succeeded. */
+export function grpcExport(port: number, bytes: Uint8Array): Promise<grpc.ServiceError | null> {
+  const identity = (b: Buffer) => b;
+  const path = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+  const Client = grpc.makeGenericClientConstructor({ Export: { path, requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity } }, 'TraceService');
+  const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  return new Promise((resolve) => {
+    client.makeUnaryRequest(path, identity, identity, Buffer.from(bytes), (err: grpc.ServiceError | null) => {
+      client.close();
+      resolve(err);
+    });
+  });
 }

@@ -7,25 +7,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { FakeHoneycomb } from '../../support/fake-honeycomb.ts';
-import { post, traceRequest } from '../../support/otlp.ts';
+import { grpcExport, post, traceRequest } from '../../support/otlp.ts';
 import { startRelay, waitFor } from '../../support/relay.ts';
 
 const KEY = 'abcdefghijklmnopqrstuv';
 const MiB = 2 ** 20;
 const hex = (b: unknown) => Buffer.from(b as Uint8Array).toString('hex');
-
-function grpcExport(port: number, bytes: Uint8Array): Promise<grpc.ServiceError | null> {
-  const identity = (b: Buffer) => b;
-  const path = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
-  const Client = grpc.makeGenericClientConstructor({ Export: { path, requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity } }, 'TraceService');
-  const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-  return new Promise((resolve) => {
-    client.makeUnaryRequest(path, identity, identity, Buffer.from(bytes), (err: grpc.ServiceError | null) => {
-      client.close();
-      resolve(err);
-    });
-  });
-}
 
 test('over the memory limit the relay refuses with a retry delay, keeps what it accepted, and takes data again once under', async () => {
   const hc = await new FakeHoneycomb([KEY]).start();
