@@ -150,9 +150,13 @@ export class Relay implements AdminSource {
   }
 
   #startMemoryLimiter(): void {
-    this.memory.start();
+    const first = this.memory.start();
     const m = this.memory.config;
-    if (m) this.log.info({ limit: m.limit, spike: m.spike }, `memory limiter: new data is refused (503 / UNAVAILABLE, retry later) while the relay holds over ${formatSize(m.limit - m.spike)} after a forced GC (${m.fromContainer ? `80 % of the container's memory limit ${formatSize(this.#opts.constrainedMemory ?? process.constrainedMemory())}` : `service.memory_limiter.limit ${formatSize(m.limit)}`} − spike ${formatSize(m.spike)})`);
+    if (!m) return;
+    const soft = formatSize(m.limit - m.spike);
+    const source = m.fromContainer ? `80 % of the container's memory limit ${formatSize(this.#opts.constrainedMemory ?? process.constrainedMemory())}` : `service.memory_limiter.limit ${formatSize(m.limit)}`;
+    this.log.info({ limit: m.limit, spike: m.spike }, `memory limiter: new data is refused (503 / UNAVAILABLE, retry later) while the relay uses over ${soft} after a forced GC (${source} − spike ${formatSize(m.spike)})`);
+    if (first.refusing) this.log.warn({ used: first.used }, `memory limiter: the relay already uses ${formatSize(first.used)} at start, over ${soft}, so it refuses all data; raise the limit (${source}) well above that, plus what its memory queues may hold`);
   }
 
   /** The admin port is an aid, not the relay's job: if it cannot listen, say so and keep relaying. */

@@ -18,6 +18,9 @@ const adminSchema = defaulted(
 );
 
 const MiB = 2 ** 20;
+/** The collector's default spike: a fifth of the limit. */
+export const DEFAULT_SPIKE_SHARE = 0.2;
+export const DEFAULT_CHECK_INTERVAL_MS = 250;
 
 /**
  * `service.memory_limiter` (optional as a whole): `limit` turns it on; without one the relay takes
@@ -26,10 +29,10 @@ const MiB = 2 ** 20;
 const memoryLimiterSchema = defaulted(
   strictObject({
     enabled: z.boolean().default(true),
-    // Below this the relay's own working memory (~10–20 MiB) would keep it refusing.
+    // A sanity bound only: the relay idles at ~90 MB, and the start-up check says when a limit leaves it no room.
     limit: bytes({ min: 32 * MiB }).optional(),
     spike: bytes().optional(),
-    check_interval: duration({ min: 10, max: 10_000 }).default(250),
+    check_interval: duration({ min: 10, max: 10_000 }).default(DEFAULT_CHECK_INTERVAL_MS),
   })
     .superRefine((parsed, ctx) => {
       if (parsed.limit === undefined) {
@@ -38,7 +41,7 @@ const memoryLimiterSchema = defaulted(
     })
     .transform((parsed): { enabled: boolean; config?: MemoryLimiterConfig } => {
       if (parsed.limit === undefined) return { enabled: parsed.enabled };
-      const spike = parsed.spike ?? Math.floor(parsed.limit * 0.2); // the collector's default: a fifth of the limit
+      const spike = parsed.spike ?? Math.floor(parsed.limit * DEFAULT_SPIKE_SHARE);
       return { enabled: parsed.enabled, config: { limit: parsed.limit, spike, checkInterval: parsed.check_interval } };
     }),
 );

@@ -21,9 +21,9 @@ export interface ServiceConfig {
   memoryLimiterEnabled: boolean; // default true; false turns even the container default off
 }
 
-/** `service.memory_limiter`: the collector's memory_limiter, on V8's heap in use plus Buffers. */
+/** `service.memory_limiter`: the collector's memory_limiter, on an estimate of the process's memory (src/pipeline/memory-limiter.ts). */
 export interface MemoryLimiterConfig {
-  limit: number; // bytes held past which data is refused (after a forced GC)
+  limit: number; // bytes of process memory the relay means to stay under
   spike: number; // bytes; refusing starts at limit − spike; default 20 % of limit
   checkInterval: number; // ms; default 250ms
   fromContainer?: true; // derived from the cgroup memory limit, not configured

@@ -11,10 +11,9 @@ import vm from 'node:vm';
 import type { MemoryLimiterConfig } from '../config/types.ts';
 import type { Logger } from '../log.ts';
 import type { Stats } from '../telemetry/stats.ts';
+import { DEFAULT_CHECK_INTERVAL_MS, DEFAULT_SPIKE_SHARE } from '../config/service.ts';
 import { formatSize } from '../config/units.ts';
 
-/** The collector's default spike: a fifth of the limit. */
-export const DEFAULT_SPIKE_SHARE = 0.2;
 /** A limit of its own when the container has one and the config sets none: the limiter refuses before the kernel's OOM killer ends the relay with its queues. */
 export const CONTAINER_LIMIT_SHARE = 0.8;
 /** A forced GC at most this often: each costs a full mark-compact (~5–30 ms for the relay's heap). */
@@ -31,7 +30,7 @@ export interface MemoryLimiterDeps {
 }
 
 export interface MemoryReading {
-  /** Bytes held at the last check. */
+  /** The memory estimate at the check, in bytes. */
   used: number;
   /** True while receivers refuse new data. */
   refusing: boolean;
@@ -57,8 +56,6 @@ export function effectiveLimiter(configured: MemoryLimiterConfig | undefined, en
   return { limit, spike: Math.floor(limit * DEFAULT_SPIKE_SHARE), checkInterval: DEFAULT_CHECK_INTERVAL_MS, fromContainer: true };
 }
 
-export const DEFAULT_CHECK_INTERVAL_MS = 250;
-
 export class MemoryLimiter {
   #cfg: MemoryLimiterConfig | undefined;
   readonly #read: () => number;
@@ -70,8 +67,7 @@ export class MemoryLimiter {
   #lastGcAt = -Infinity;
   #used = 0;
   #refusing = false;
-  #forcedGcs = 0;
-  #refusals = 0;
+  #started = false;
 
   constructor(cfg: MemoryLimiterConfig | undefined, deps: MemoryLimiterDeps = {}) {
     this.#cfg = cfg;
@@ -94,37 +90,24 @@ export class MemoryLimiter {
     return this.#refusing;
   }
 
-  get used(): number {
-    return this.#used;
-  }
-
-  get forcedGcs(): number {
-    return this.#forcedGcs;
-  }
-
-  /** How many times the limiter started refusing. */
-  get refusals(): number {
-    return this.#refusals;
-  }
-
-  start(): void {
+  /** Checks once at once (so a limit that leaves no room shows at start), then on the interval. */
+  start(): MemoryReading {
+    this.#started = true;
     this.#schedule();
+    return this.check();
   }
 
   /** Reload: new settings apply from the next check; none stops the limiter (and its refusing). */
   configure(cfg: MemoryLimiterConfig | undefined): void {
     this.#cfg = cfg;
-    if (this.#timer) {
-      clearInterval(this.#timer);
-      this.#timer = undefined;
-      this.#schedule();
-    }
+    this.#unschedule();
+    if (this.#started) this.#schedule();
     if (!cfg) this.#set(false);
   }
 
   shutdown(): void {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = undefined;
+    this.#started = false;
+    this.#unschedule();
   }
 
   /** One check (the timer's; tests call it directly). */
@@ -135,7 +118,6 @@ export class MemoryLimiter {
     let action = decide(cfg, used, this.#now() - this.#lastGcAt);
     if (action === 'gc') {
       this.#gc();
-      this.#forcedGcs++;
       this.#stats?.inc('otlp_relay_memory_forced_gcs_total', {});
       this.#lastGcAt = this.#now();
       used = this.#read();
@@ -152,13 +134,17 @@ export class MemoryLimiter {
     this.#timer.unref();
   }
 
+  #unschedule(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
   #set(refusing: boolean): void {
     if (refusing === this.#refusing) return;
     this.#refusing = refusing;
     const cfg = this.#cfg;
     const where = cfg ? `${formatSize(this.#used)} in use, soft limit ${formatSize(cfg.limit - cfg.spike)} (memory_limiter.limit ${formatSize(cfg.limit)} − spike ${formatSize(cfg.spike)})` : 'the limiter is off';
     if (refusing) {
-      this.#refusals++;
       this.#log?.warn({ used: this.#used }, `memory limit: refusing new data with a retry delay (503 / UNAVAILABLE) until memory falls: ${where}; data already accepted is kept`);
     } else {
       this.#log?.info({ used: this.#used }, `memory limit: accepting data again (${where})`);

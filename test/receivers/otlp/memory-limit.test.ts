@@ -41,7 +41,7 @@ routes:
     const grpcPort = Number(new URL(r.grpcUrl).port);
     const first = traceRequest('checkout', 20);
     assert.equal((await post(r.httpUrl, '/v1/traces', first.bytes)).status, 200);
-    assert.match(r.logs.text(), /memory limiter: new data is refused \(503 \/ UNAVAILABLE, retry later\) while the relay holds over 48MiB after a forced GC \(service\.memory_limiter\.limit 64MiB − spike 16MiB\)/);
+    assert.match(r.logs.text(), /memory limiter: new data is refused \(503 \/ UNAVAILABLE, retry later\) while the relay uses over 48MiB after a forced GC \(service\.memory_limiter\.limit 64MiB − spike 16MiB\)/);
 
     memory.used = 60 * MiB; // past the 48 MiB soft limit, and a forced GC frees nothing
     r.relay.memory.check();
@@ -77,6 +77,30 @@ routes:
   } finally {
     await r.stop();
     await hc.stop();
+  }
+});
+
+test('a limit the relay is already over at start is said at start, and it refuses from the first request', async () => {
+  const r = await startRelay(
+    `
+service:
+  memory_limiter: { limit: 64MiB, check_interval: 10s }
+receivers:
+  otlp:
+    http: { endpoint: "127.0.0.1:0" }
+exporters:
+  out: { type: file, path: /dev/null }
+routes:
+  - { signals: [traces], to: [out] }
+`,
+    {},
+    { memory: { read: () => 90 * MiB, gc: () => undefined } },
+  );
+  try {
+    assert.match(r.logs.text(), /memory limiter: the relay already uses 90MiB at start, over 51\.2MiB, so it refuses all data; raise the limit \(service\.memory_limiter\.limit 64MiB\)/);
+    assert.equal((await post(r.httpUrl, '/v1/traces', traceRequest('checkout', 1).bytes)).status, 503);
+  } finally {
+    await r.stop();
   }
 });
 
