@@ -17,6 +17,11 @@ export class FaultFs implements DiskFs {
   writevs = 0;
   readonly #sizes = new Map<string, number>();
 
+  /** The files counted in `used`: a file leaves it only once its unlink has finished here, not when the directory stops listing it. */
+  get paths(): string[] {
+    return [...this.#sizes.keys()];
+  }
+
   get used(): number {
     let n = 0;
     for (const v of this.#sizes.values()) n += v;
